@@ -1,0 +1,198 @@
+"""Answers: the extractive default (no LLM needed) behind an interface a LangChain answerer can fill.
+
+The extractive answerer quotes the best sentences of the retrieved passages, each followed by a
+numbered citation [n] to its passage; the only text it adds is fixed connecting phrases.
+
+>>> answer = ExtractiveAnswerer(embedder, settings).answer(query, passages)   # doctest: +SKIP
+>>> answer.text                                                                # doctest: +SKIP
+'According to the SER documents:\\n- Contact an international or local trade union. [1]'
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from .chunking import split_sentences
+from .cleaning import FURNITURE_ROLES
+from .embedding import Embedder
+from .retrieval import Passage, Query
+from .text import lexical_terms
+
+logger = logging.getLogger(__name__)
+
+PHRASES = {
+    "en": {
+        "intro": "According to the SER documents:",
+        "intro_other": "According to the SER documents (quoted in Dutch, the language of the source):",
+        "partners": "For “{topic}”, the SER guidance points to these partners:",
+        "abstain": "The SER documents I can search do not cover this question, so I cannot answer it. "
+                   "Try asking about stakeholder dialogue, collaboration partners or due diligence in supply chains.",
+    },
+    "nl": {
+        "intro": "Volgens de SER-documenten:",
+        "intro_other": "Volgens de SER-documenten (geciteerd in het Engels, de taal van de bron):",
+        "partners": "Voor “{topic}” wijst de SER-handreiking op deze partners:",
+        "abstain": "De SER-documenten die ik kan doorzoeken gaan niet over deze vraag, dus ik kan die niet beantwoorden. "
+                   "Stel gerust een vraag over stakeholderdialoog, samenwerkingspartners of due diligence in ketens.",
+    },
+}
+
+PARTNER_QUESTION = re.compile(
+    r"\b(partner\w*|collaborat\w*|cooperat\w*|team up|work(?:ing)? (?:together )?with|who (?:should|can|could|do) "
+    r"(?:i|we) (?:contact|approach|ask|involve|talk to)|samenwerk\w*|samen(?:\s+\w+)?\s+werken|werk\w* .{0,30}samen|"
+    r"met wie|wie (?:moet|kan|kun|zou) (?:ik|we|je) (?:benaderen|inschakelen|vragen|betrekken))\b",
+    re.I,
+)
+MIN_SENTENCE_CHARS = 25
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What ``Assistant.ask`` returns. ``citations`` are the cited passages, in citation order."""
+
+    text: str
+    lang: str
+    citations: tuple[Passage, ...]
+    abstained: bool
+    question: str = ""
+    passages: tuple[Passage, ...] = field(default=(), repr=False)
+    notice: str = ""
+
+
+class Answerer(Protocol):
+    """Turns a question and its retrieved passages into an Answer (extractive now, an LLM later)."""
+
+    def answer(self, query: Query, passages: list[Passage], family: list[Passage] | None = None) -> Answer: ...
+
+
+def is_partner_question(question: str) -> bool:
+    """>>> is_partner_question("Met wie kan ik samenwerken om lonen te verifiëren?")
+    True
+    """
+    return PARTNER_QUESTION.search(question) is not None
+
+
+def should_abstain(query: Query, passages: list[Passage], min_coverage: float, min_dense: float) -> bool:
+    """Decline when no content passage mentions enough of what the question is about."""
+    content = [p for p in passages if p.role not in FURNITURE_ROLES] or passages
+    if not content or not query.concepts:
+        return True
+    coverage = max(p.coverage for p in content)
+    dense = max(p.dense for p in content)
+    return coverage < min_coverage or (coverage < min_coverage + 0.25 and dense < min_dense)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    passage_rank: int
+    position: int
+    text: str
+    is_item: bool
+    terms: frozenset[str]
+
+
+def _candidates(passages: list[Passage]) -> list[_Candidate]:
+    out = []
+    for rank, passage in enumerate(passages):
+        position = 0
+        for line in passage.text.split("\n"):
+            is_item = line.startswith("- ")
+            units = [line[2:]] if is_item else split_sentences(line)
+            for unit in units:
+                if len(unit) >= MIN_SENTENCE_CHARS:
+                    out.append(_Candidate(rank, position, unit, is_item, frozenset(lexical_terms(unit, passage.lang))))
+                    position += 1
+    return out
+
+
+class ExtractiveAnswerer:
+    """Picks the sentences that best cover the question, cites each, adds only fixed phrases."""
+
+    def __init__(self, embedder: Embedder, settings) -> None:
+        self.embedder = embedder
+        self.settings = settings
+
+    def answer(self, query: Query, passages: list[Passage], family: list[Passage] | None = None) -> Answer:
+        lang = query.lang if query.lang in PHRASES else "en"
+        if should_abstain(query, passages, self.settings.min_term_coverage, self.settings.min_dense_similarity):
+            return Answer(PHRASES[lang]["abstain"], lang, (), True, query.text, tuple(passages))
+        usable = [p for p in passages if p.role not in FURNITURE_ROLES] or passages
+        if family and is_partner_question(query.text):
+            answer = self._partner_answer(query, usable, family, lang)
+            if answer is not None:
+                return answer
+        chosen = self._select(query, usable, self.settings.answer_sentences)
+        other_language = bool(chosen) and all(usable[c.passage_rank].lang != lang for c in chosen)
+        intro = PHRASES[lang]["intro_other" if other_language else "intro"]
+        return self._compose(query, intro, [(usable[c.passage_rank], c.text) for c in chosen], passages, lang)
+
+    # --- selection -----------------------------------------------------------------------------
+
+    def _scores(self, query: Query, passages: list[Passage], candidates: list[_Candidate]) -> np.ndarray:
+        coverage = np.array([query.coverage(set(c.terms)) for c in candidates])
+        same_lang = np.array([passages[c.passage_rank].lang == query.lang for c in candidates])
+        vectors = self.embedder.embed_queries([query.text])
+        sentences = self.embedder.embed_passages([c.text for c in candidates])
+        dense = np.clip(sentences @ vectors[0], 0, 1)
+        prior = np.array([1.0 / (1 + c.passage_rank) for c in candidates])
+        return np.where(same_lang, 0.55 * coverage + 0.45 * dense, coverage) + 0.25 * prior
+
+    def _select(self, query: Query, passages: list[Passage], limit: int, per_passage: int = 2) -> list[_Candidate]:
+        candidates = _candidates(passages)
+        if not candidates:
+            return []
+        scores = self._scores(query, passages, candidates)
+        chosen: list[_Candidate] = []
+        taken: dict[int, int] = {}
+        for index in np.argsort(-scores):
+            c = candidates[index]
+            if taken.get(c.passage_rank, 0) >= per_passage:
+                continue
+            if any(len(c.terms & o.terms) > 0.6 * max(1, min(len(c.terms), len(o.terms))) for o in chosen):
+                continue  # says what a chosen sentence already says
+            chosen.append(c)
+            taken[c.passage_rank] = taken.get(c.passage_rank, 0) + 1
+            if len(chosen) >= limit:
+                break
+        return sorted(chosen, key=lambda c: (c.passage_rank, c.position))
+
+    def _partner_answer(self, query: Query, passages: list[Passage], family: list[Passage], lang: str) -> Answer | None:
+        """'Who should I partner with for X?': the concrete partner types of X's section, and its example.
+
+        The list items of the section family carry the partner types; the last subsection's opening
+        sentences (the section's practical example in the SER documents) follow under its own heading.
+        """
+        items = [(p, c) for p in family for c in _candidates([p]) if c.is_item]
+        if len(items) > 5:
+            scores = self._scores(query, [p for p, _ in items], [c for _, c in items])
+            items = [items[i] for i in sorted(np.argsort(-scores)[:5])]
+        quotes = [(p, c.text) for p, c in items]
+        if not quotes:
+            chosen = self._select(query, family, 3)
+            quotes = [(family[c.passage_rank], c.text) for c in chosen]
+        last = family[-1]
+        if len(last.section_path) > 1 and all(p.chunk_id != last.chunk_id for p, _ in quotes):
+            opening = " ".join(split_sentences(last.text.split("\n")[0])[:2])
+            quotes.append((last, f"{last.section_path[-1]}: {opening}"))
+        if not quotes:
+            return None
+        intro = PHRASES[lang]["partners"].format(topic=family[0].section_path[0])
+        return self._compose(query, intro, quotes, passages + family, lang)
+
+    def _compose(self, query: Query, intro: str, quotes: list[tuple[Passage, str]], retrieved: list[Passage],
+                 lang: str) -> Answer:
+        citations: list[Passage] = []
+        lines = [intro]
+        for passage, text in quotes:
+            if passage.chunk_id not in [c.chunk_id for c in citations]:
+                citations.append(passage)
+            number = [c.chunk_id for c in citations].index(passage.chunk_id) + 1
+            lines.append(f"- {text} [{number}]")
+        if not citations:
+            return Answer(PHRASES[lang]["abstain"], lang, (), True, query.text, tuple(retrieved))
+        return Answer("\n".join(lines), lang, tuple(citations), False, query.text, tuple(retrieved))

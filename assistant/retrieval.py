@@ -1,0 +1,173 @@
+"""The only place where ranking lives: dense + BM25, fused by reciprocal rank, language-aware.
+
+>>> hits = retriever.search("Who can verify wage information in Pakistan?", k=3)   # doctest: +SKIP
+>>> hits[0].title                                                                   # doctest: +SKIP
+'Meaningful stakeholder dialogue: Who to partner up with?'
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from .chunking import Chunk
+from .cleaning import FURNITURE_ROLES
+from .embedding import Embedder
+from .glossary import Glossary
+from .lexical import LexicalIndex, query_terms
+from .store import VectorStore
+from .text import STOPWORDS, detect_language, lexical_terms, split_compound, stem_words, tokenize
+
+logger = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "dense", "lexical"]
+GLOSS_SUFFIX = "~gloss-"
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved passage, best first. ``section`` is the path joined with ' > '."""
+
+    text: str
+    doc_id: str
+    title: str
+    lang: str
+    section: str
+    score: float
+    chunk_id: str
+    role: str
+    section_path: tuple[str, ...]
+    dense: float = 0.0
+    lexical: float = 0.0
+    coverage: float = 0.0
+
+    @property
+    def label(self) -> str:
+        """How a citation names its source: document title and section."""
+        return f"{self.title} — {self.section}" if self.section else self.title
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A content word of the question with every stem that counts as mentioning it."""
+
+    word: str
+    stems: frozenset[str]
+    weight: float
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    lang: str
+    terms: tuple[str, ...]
+    translations: tuple[str, ...]
+    concepts: tuple[Concept, ...]
+
+    def coverage(self, stems: set[str]) -> float:
+        """Share of the question's weighted concepts that ``stems`` mention (0 when it has none)."""
+        total = sum(c.weight for c in self.concepts)
+        if not total:
+            return 0.0
+        return sum(c.weight for c in self.concepts if c.stems & stems) / total
+
+
+class Retriever:
+    def __init__(
+        self,
+        chunks: list[Chunk],
+        store: VectorStore,
+        embedder: Embedder,
+        glossary: Glossary,
+        translations: dict[str, set[str]],
+        settings,
+    ) -> None:
+        self.chunks = {c.id: c for c in chunks}
+        self.store = store
+        self.embedder = embedder
+        self.glossary = glossary
+        self.translations = translations
+        self.settings = settings
+        self.lexical = LexicalIndex.build([(c.id, c.lang, c.representation) for c in chunks])
+        self._terms = dict(zip(self.lexical.ids, self.lexical.terms))
+        self._doc_lang = {c.doc_id: c.lang for c in chunks}
+
+    # --- the question ---------------------------------------------------------------------------
+
+    def analyse(self, question: str, lang: str | None = None) -> Query:
+        lang = lang or detect_language(question)
+        translations = tuple(self.glossary.translate(question, lang))
+        n = max(len(self.chunks), 1)
+        concepts = []
+        for word in dict.fromkeys(t for t in tokenize(question) if t not in STOPWORDS[lang] and len(t) > 1):
+            stems = set(stem_words([word], "nl") + stem_words([word], "en"))
+            stems |= set(stem_words(split_compound(word), "nl"))
+            for phrase in self.glossary.translate(word, lang):
+                stems |= set(lexical_terms(phrase, "en" if lang == "nl" else "nl"))
+            df = sum(1 for terms in self.lexical.terms if terms & stems)
+            concepts.append(Concept(word, frozenset(stems), math.log((n + 1) / (df + 0.5))))
+        return Query(question, lang, tuple(query_terms(question, list(translations), lang)), translations, tuple(concepts))
+
+    # --- ranking --------------------------------------------------------------------------------
+
+    def _dense(self, query: Query, depth: int) -> dict[str, float]:
+        texts = [query.text]
+        if self.settings.cross_lingual_gloss and query.lang != "en" and query.translations:
+            texts.append(", ".join(query.translations))  # English-only model: also ask in English terms
+        best: dict[str, float] = {}
+        for vector in self.embedder.embed_queries(texts):
+            for record_id, similarity in self.store.query(vector, depth * 2):
+                chunk_id = record_id.split(GLOSS_SUFFIX)[0]
+                if chunk_id in self.chunks and similarity > best.get(chunk_id, -1.0):
+                    best[chunk_id] = similarity
+        return best
+
+    def search(self, question: str, k: int = 5, lang: str | None = None, mode: Mode = "hybrid",
+               demote: frozenset[str] = frozenset()) -> list[Passage]:
+        """The ``k`` best passages for ``question``; ``demote`` lowers passages already shown."""
+        query = self.analyse(question, lang)
+        return self.rank(query, k, mode, demote)
+
+    def rank(self, query: Query, k: int, mode: Mode = "hybrid", demote: frozenset[str] = frozenset()) -> list[Passage]:
+        depth = max(self.settings.candidates, k)
+        dense = self._dense(query, depth) if mode != "lexical" else {}
+        lexical = dict(self.lexical.search(list(query.terms), depth)) if mode != "dense" else {}
+        fused: dict[str, float] = {}
+        for weight, scores in ((self.settings.dense_weight, dense), (self.settings.lexical_weight, lexical)):
+            ordered = sorted(scores.items(), key=lambda item: -item[1])[:depth]
+            for rank, (chunk_id, _) in enumerate(ordered):
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (self.settings.rrf_k + rank + 1)
+        for chunk_id in fused:
+            fused[chunk_id] *= self._factor(self.chunks[chunk_id], query.lang, chunk_id in demote)
+        ranked = sorted(fused.items(), key=lambda item: -item[1])[:k]
+        return [self._passage(cid, score, dense.get(cid, 0.0), lexical.get(cid, 0.0), query) for cid, score in ranked]
+
+    def _factor(self, chunk: Chunk, lang: str, demoted: bool) -> float:
+        factor = 1.0
+        if chunk.role in FURNITURE_ROLES:
+            factor *= self.settings.furniture_factor
+        if chunk.lang != lang and any(self._doc_lang.get(t) == lang for t in self.translations.get(chunk.doc_id, ())):
+            factor *= self.settings.other_language_factor  # the same text exists in the question's language
+        if demoted:
+            factor *= 0.5
+        return factor
+
+    def _passage(self, chunk_id: str, score: float, dense: float, lexical: float, query: Query) -> Passage:
+        c = self.chunks[chunk_id]
+        return Passage(
+            text=c.text, doc_id=c.doc_id, title=c.title, lang=c.lang, section=c.section_label, score=score,
+            chunk_id=c.id, role=c.role, section_path=c.section, dense=dense, lexical=lexical,
+            coverage=query.coverage(self._terms.get(chunk_id, set())),
+        )
+
+    def family(self, passage: Passage, query: Query) -> list[Passage]:
+        """Content passages sharing ``passage``'s top-level section (e.g. a purpose's theory, practice, example)."""
+        if not passage.section_path:
+            return []
+        return [
+            self._passage(c.id, 0.0, 0.0, 0.0, query)
+            for c in sorted(self.chunks.values(), key=lambda c: c.ordinal)
+            if c.doc_id == passage.doc_id and c.section[:1] == passage.section_path[:1] and c.role == "content"
+        ]

@@ -1,0 +1,158 @@
+"""Language-aware text primitives: language detection, tokens, stemming, Dutch compound splitting.
+
+>>> stem_words(["samenwerkingen"], "nl")
+['samenwerking']
+>>> split_compound("vakbondsvrijheid")
+['vakbond', 'vrijheid']
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import Stemmer
+from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN_PLUS
+from wordfreq import zipf_frequency
+
+LANGUAGES = ("nl", "en")
+_STEMMER_NAMES = {"nl": "dutch", "en": "english"}
+_TOKEN = re.compile(r"[^\W_]+(?:[’'][^\W_]+)?", re.UNICODE)
+
+# Question words and chat filler carry no topic; the library lists lack some of them.
+_EXTRA_STOPWORDS = {
+    "nl": {"wie", "wat", "welke", "hoe", "waar", "wanneer", "waarom", "moet", "moeten", "kan", "kun", "kunnen",
+           "ik", "we", "wij", "mijn", "onze", "ons", "jullie", "je", "jij", "u", "graag", "nog", "meer", "iemand",
+           "zou", "zouden", "mag", "beste", "goed", "eigenlijk", "even", "welk", "bij", "over"},
+    "en": {"who", "whom", "what", "which", "how", "where", "when", "why", "should", "could", "would", "can",
+           "i", "we", "my", "our", "us", "you", "your", "me", "please", "else", "more", "anyone", "someone",
+           "do", "does", "did", "tell", "about", "any", "good", "best", "need", "want", "get"},
+}
+STOPWORDS = {
+    "nl": frozenset(STOPWORDS_DUTCH) | _EXTRA_STOPWORDS["nl"],
+    "en": frozenset(STOPWORDS_EN_PLUS) | _EXTRA_STOPWORDS["en"],
+}
+
+
+@lru_cache(maxsize=4)
+def _stemmer(lang: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(_STEMMER_NAMES[lang])
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased word tokens; apostrophes inside words are kept ("ngo’s" -> "ngo’s").
+
+    >>> tokenize("Fair Wear-Foundation, ngo’s!")
+    ['fair', 'wear', 'foundation', 'ngo’s']
+    """
+    return [t.replace("'", "’") for t in _TOKEN.findall(text.lower())]
+
+
+def stem_words(words: list[str], lang: str) -> list[str]:
+    return _stemmer(lang).stemWords([w.replace("’s", "").replace("’", "") for w in words])
+
+
+def content_words(text: str, lang: str) -> list[str]:
+    """Tokens that are not stopwords in ``lang`` and longer than one character."""
+    stop = STOPWORDS[lang]
+    return [t for t in tokenize(text) if t not in stop and len(t) > 1]
+
+
+@lru_cache(maxsize=100_000)
+def _known(word: str) -> float:
+    # Dutch borrows freely from English ("stakeholderdialoog", "managementteam").
+    return max(zipf_frequency(word, "nl"), zipf_frequency(word, "en") - 0.5)
+
+
+def _is_part(word: str) -> bool:
+    """A plausible compound part: short parts must be very common, long ones merely known."""
+    if len(word) < 3:
+        return False
+    needed = 4.0 if len(word) == 3 else 3.0 if len(word) < 7 else 2.3
+    return _known(word) >= needed
+
+
+@lru_cache(maxsize=100_000)
+def split_compound(word: str, min_part: int = 3) -> list[str]:
+    """Split a Dutch compound into known words (the tail recursively), allowing linking s/e/en.
+
+    Hand-written because no maintained Python package splits Dutch compounds; the decision rests on
+    the wordfreq lexicon: every part must be a common word, and fewer parts win. [] when no split.
+
+    >>> split_compound("minimumloonstijging")
+    ['minimumloon', 'stijging']
+    >>> split_compound("fabrieksarbeiders")
+    ['fabriek', 'arbeiders']
+    """
+    word = word.lower()
+    if len(word) < 2 * min_part + 1 or not word.isalpha() or _known(word) >= 4.0:
+        return []  # a common word is not split ("organisaties" is no "organ" + "isaties")
+    best: tuple[float, list[str]] | None = None
+    for i in range(min_part, len(word) - min_part + 1):
+        head, tail = word[:i], word[i:]
+        for link in ("", "s", "e", "en"):
+            if link and not head.endswith(link):
+                continue
+            base = head[: len(head) - len(link)] if link else head
+            if not _is_part(base):
+                continue
+            tail_parts = [tail] if _is_part(tail) else _split_tail(tail, min_part)
+            if not tail_parts:
+                continue
+            parts = [base, *tail_parts]
+            score = min(_known(p) for p in parts) - 0.75 * (len(parts) - 2) + 0.1 * min(len(base), 8)
+            if best is None or score > best[0]:
+                best = (score, parts)
+    return best[1] if best else []
+
+
+def _split_tail(tail: str, min_part: int) -> list[str]:
+    return split_compound(tail, min_part) if _known(tail) < 4.0 else []
+
+
+def lexical_terms(text: str, lang: str) -> list[str]:
+    """Stemmed search terms of ``text``: its content words plus, for Dutch, the parts of compounds.
+
+    >>> lexical_terms("vakbondsvrijheid in fabrieken", "nl")
+    ['vakbondsvrij', 'vakbond', 'vrijheid', 'fabriek']
+    """
+    words = content_words(text, lang)
+    if lang == "nl":
+        expanded = []
+        for w in words:
+            expanded.append(w)
+            expanded.extend(p for p in split_compound(w) if p not in STOPWORDS["nl"])
+        words = expanded
+    return stem_words(words, lang)
+
+
+# --- language detection -------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _detector():
+    from lingua import Language, LanguageDetectorBuilder
+
+    return LanguageDetectorBuilder.from_languages(Language.DUTCH, Language.ENGLISH).build()
+
+
+def detect_language(text: str, default: str = "en") -> str:
+    """'nl' or 'en' for a question or passage (lingua, restricted to the two corpus languages).
+
+    >>> detect_language("Met wie moet ik samenwerken?")
+    'nl'
+    """
+    from lingua import Language
+
+    letters = re.sub(r"https?://\S+|[^\w\s’']", " ", text)
+    if not re.search(r"[^\W\d_]{2,}", letters):
+        return default
+    confidences = {c.language: c.value for c in _detector().compute_language_confidence_values(letters)}
+    nl, en = confidences.get(Language.DUTCH, 0.0), confidences.get(Language.ENGLISH, 0.0)
+    if abs(nl - en) < 0.2:  # too close to call: count function words of each language
+        words = tokenize(text)
+        nl_hits = sum(w in STOPWORDS["nl"] for w in words)
+        en_hits = sum(w in STOPWORDS["en"] for w in words)
+        if nl_hits != en_hits:
+            return "nl" if nl_hits > en_hits else "en"
+    return "nl" if nl > en else "en"

@@ -1,0 +1,47 @@
+"""Tests own their state: a copy of the corpus and a fresh index in temp folders, the real bundled
+model and a real Chroma. Building an index takes ~20 s, so the built assistant is shared per session
+(read-only tests) and tests that change the corpus build their own."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch):
+    """No ASSISTANT_* setting of the developer's shell leaks into a test."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("ASSISTANT_"):
+            monkeypatch.delenv(name)
+
+
+def copy_corpus(target: Path) -> Path:
+    shutil.copytree(CORPUS, target)
+    return target
+
+
+@pytest.fixture
+def corpus_dir(tmp_path) -> Path:
+    return copy_corpus(tmp_path / "corpus")
+
+
+@pytest.fixture(scope="session")
+def shared_dirs(tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("shared")
+    return copy_corpus(root / "corpus"), root / "index"
+
+
+@pytest.fixture(scope="session")
+def assistant(shared_dirs):
+    from assistant import Assistant
+
+    corpus, index = shared_dirs
+    return Assistant.load(corpus_dir=corpus, index_dir=index)

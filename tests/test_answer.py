@@ -1,0 +1,95 @@
+"""Extractive answers: every statement cited, citations resolve, abstention, language, follow-ups."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant import Answer, QuestionError
+
+pytestmark = pytest.mark.slow
+
+
+def cited_numbers(answer: Answer) -> list[int]:
+    return [int(n) for n in re.findall(r"\[(\d+)\]", answer.text)]
+
+
+def assert_grounded(answer: Answer, corpus_texts: set[str]) -> None:
+    """Every statement line ends in a citation that resolves, and its text is the cited passage's."""
+    numbers = cited_numbers(answer)
+    assert numbers and set(numbers) == set(range(1, len(answer.citations) + 1))
+    retrieved = {p.chunk_id for p in answer.passages}
+    for passage in answer.citations:
+        assert passage.chunk_id in retrieved
+        assert passage.text in corpus_texts
+    for line in answer.text.split("\n")[1:]:
+        match = re.fullmatch(r"- (.*) \[(\d+)\]", line)
+        assert match, line
+        quoted, number = match.group(1), int(match.group(2))
+        source = answer.citations[number - 1].text
+        quoted = quoted.split(": ", 1)[1] if quoted not in source and ": " in quoted else quoted
+        assert quoted in source.replace("\n- ", " ").replace("\n", " ") or quoted in source, (quoted, source)
+
+
+@pytest.fixture(scope="module")
+def corpus_texts(assistant):
+    return {c.text for c in assistant.chunks}
+
+
+def test_partner_question_brings_out_partner_types_and_the_example(assistant, corpus_texts):
+    answer = assistant.ask("Who should I partner with to verify wage information in Pakistan?")
+    assert not answer.abstained and answer.lang == "en"
+    assert_grounded(answer, corpus_texts)
+    text = answer.text.lower()
+    assert "trade union" in text or "fair wear foundation" in text
+    assert "ngo" in text
+    assert "Gathering knowledge or verifying information" in answer.text
+    assert all(p.doc_id == "who-to-partner-up-with" for p in answer.citations)
+
+
+def test_dutch_partner_question_is_answered_from_the_dutch_document(assistant, corpus_texts):
+    answer = assistant.ask("Met wie kan ik samenwerken om de logistiek van een dialoog in India te regelen?")
+    assert not answer.abstained and answer.lang == "nl"
+    assert_grounded(answer, corpus_texts)
+    assert answer.citations[0].doc_id == "met-wie-werk-je-samen"
+    assert "reisbureau" in answer.text or "ngo" in answer.text
+
+
+def test_dutch_question_about_a_dutch_only_document(assistant, corpus_texts):
+    answer = assistant.ask("hoe krijg ik een leverancier mee in een trainingsprogramma?")
+    assert not answer.abstained and answer.lang == "nl"
+    assert_grounded(answer, corpus_texts)
+    assert any(p.doc_id == "pilot-trainingsprogramma-india" for p in answer.citations)
+
+
+def test_english_question_answered_from_dutch_text_says_so(assistant, corpus_texts):
+    answer = assistant.ask("By how much was the minimum wage in Sindh raised, and when?")
+    assert not answer.abstained and answer.lang == "en"
+    assert_grounded(answer, corpus_texts)
+    assert "25.000 roepies" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question", ["What is the capital of Australia?", "Geef me een recept voor appeltaart.",
+                 "Who won the football world cup in 2018?"],
+)
+def test_out_of_scope_questions_are_declined_without_sources(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.abstained
+    assert answer.citations == ()
+    assert "[" not in answer.text
+
+
+def test_follow_up_uses_the_conversation(assistant):
+    first = assistant.ask("Who should I partner with to verify wage information?")
+    follow = assistant.ask("And in Pakistan?", history=[{"role": "user", "content": first.question},
+                                                        {"role": "assistant", "content": first.text}])
+    assert not follow.abstained and follow.lang == "en"
+    assert "Pakistan" in follow.text
+
+
+def test_bad_questions_raise_a_clear_error(assistant):
+    for bad in ("", "   ", "x" * 5000, "\x00\x01\x02binary"):
+        with pytest.raises(QuestionError):
+            assistant.ask(bad)

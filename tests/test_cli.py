@@ -1,0 +1,60 @@
+"""The command line as a user runs it: real processes, one-line errors, JSON output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def run(args, shared_dirs, timeout=300):
+    corpus, index = shared_dirs
+    env = os.environ | {"ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_INDEX_DIR": str(index)}
+    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True, env=env,
+                          timeout=timeout)
+
+
+def test_ask_json(assistant, shared_dirs):
+    result = run(["ask", "Met wie werk ik samen om invloed te vergroten?", "--json"], shared_dirs)
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["lang"] == "nl" and not payload["abstained"]
+    assert payload["citations"] and all("[%d]" % (i + 1) in payload["text"] for i in range(len(payload["citations"])))
+    assert {"text", "doc_id", "title", "lang", "section", "score"} <= set(payload["citations"][0])
+
+
+def test_retrieve_json_and_index(assistant, shared_dirs):
+    result = run(["retrieve", "vakbondsvrijheid", "--k", "3", "--json"], shared_dirs)
+    assert result.returncode == 0, result.stderr
+    hits = json.loads(result.stdout)
+    assert len(hits) == 3 and "vakbondsvrijheid" in hits[0]["text"]
+    indexed = run(["index"], shared_dirs)
+    assert indexed.returncode == 0 and "0 embedded" in indexed.stdout
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [(["ask", ""], "empty"), (["ask", "x" * 3000], "characters long"), (["ask", "\x01\x02\x03\x04"], "binary"),
+     (["ask", "vraag", "--bogus"], "No such option"), (["retrieve", "vraag", "--k", "0"], "--k"),
+     (["frobnicate"], "No such command")],
+)
+def test_bad_input_gives_one_line_and_non_zero_exit(shared_dirs, args, message):
+    result = run(args, shared_dirs, timeout=60)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_corpus_error_is_one_line(tmp_path):
+    env = os.environ | {"ASSISTANT_CORPUS_DIR": str(tmp_path / "nowhere"), "ASSISTANT_INDEX_DIR": str(tmp_path / "ix")}
+    result = subprocess.run([sys.executable, "-m", "assistant", "index"], capture_output=True, text=True, env=env,
+                            timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f"error: {tmp_path / 'nowhere' / 'manifest.toml'}: manifest not "
+                                                  "found; create it (see README, 'Adding a document')"]

@@ -1,0 +1,67 @@
+"""Hybrid retrieval on the real corpus: compounds, cross-lingual questions, language preference."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def sections(hits):
+    return [(h.doc_id, h.section) for h in hits]
+
+
+def test_hits_are_passages_best_first(assistant):
+    hits = assistant.retrieve("Who should I partner with to verify wage information in Pakistan?", k=5)
+    assert len(hits) == 5
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    top = hits[0]
+    assert (top.doc_id, top.lang) == ("who-to-partner-up-with", "en")
+    assert top.section.startswith("Gathering knowledge or verifying information")
+    assert top.title == "Meaningful stakeholder dialogue: Who to partner up with?"
+    assert top.text and top.text in {c.text for c in assistant.chunks}
+
+
+@pytest.mark.parametrize(
+    "question,needle",
+    [("vakbondsvrijheid", "vakbondsvrijheid"), ("fabrieksarbeiders", "fabriek"),
+     ("minimumloonstijging", "minimumloon")],
+)
+def test_dutch_compounds_find_their_parts(assistant, question, needle):
+    hits = assistant.retrieve(question, k=3)
+    assert any(needle in h.text.lower() for h in hits), sections(hits)
+
+
+@pytest.mark.parametrize(
+    "question,doc_id,needle",
+    [
+        ("How much did the minimum wage in Sindh go up?", "case-minimumloon-sindh", "25.000 roepies"),
+        ("What are the eight lessons learned from the pilot in India?", "pilot-trainingsprogramma-india", "leerpunt"),
+        ("How can I get the commitment of suppliers for dialogue?", "commitment-van-stakeholders", "leverancier"),
+        ("Why did the supplier of company B react defensively to the complaints?", "pilot-trainingsprogramma-india",
+         "defensief"),
+    ],
+)
+def test_english_questions_find_dutch_only_passages(assistant, question, doc_id, needle):
+    hits = assistant.retrieve(question, k=5)
+    assert any(h.doc_id == doc_id and needle in (h.text + h.section).lower() for h in hits), sections(hits)
+
+
+def test_the_question_language_is_preferred_for_translated_documents(assistant):
+    nl = assistant.retrieve("Met wie werk ik samen om de logistiek van een fysieke dialoog te regelen?", k=3)
+    en = assistant.retrieve("Who can help me organise the logistics of an in-person dialogue?", k=3)
+    assert nl[0].doc_id == "met-wie-werk-je-samen" and nl[0].section.startswith("Logistieke organisatie")
+    assert en[0].doc_id == "who-to-partner-up-with" and en[0].section.startswith("Organising and coordinating")
+
+
+def test_boilerplate_does_not_crowd_out_answers(assistant):
+    hits = assistant.retrieve("due diligence OECD guidelines meaningful dialogue tools knowledge documents", k=5)
+    assert hits[0].role == "content"
+
+
+def test_ablation_modes_differ_and_work(assistant):
+    question = "Who can help me organise the logistics of an in-person dialogue?"
+    dense = assistant.retrieve(question, k=5, mode="dense")
+    lexical = assistant.retrieve(question, k=5, mode="lexical")
+    assert all(h.lexical == 0 for h in dense) and all(h.dense == 0 for h in lexical)
+    assert dense[0].section.startswith("Organising") or lexical[0].section.startswith("Organising")
