@@ -46,7 +46,7 @@ class Assistant:
         self.glossary = glossary
         self.report = report
         self.retriever = Retriever(chunks, store, embedder, glossary, translations(documents), settings)
-        self.answerer: Answerer = answerer or ExtractiveAnswerer(embedder, settings)
+        self.answerer: Answerer = answerer or ExtractiveAnswerer(settings)
 
     @classmethod
     def load(cls, settings: Settings | None = None, rebuild: bool = False, progress: Progress | None = None,

@@ -17,18 +17,22 @@ from dataclasses import dataclass
 import bm25s
 import numpy as np
 
-from .text import LANGUAGES, lexical_terms
+from .text import LANGUAGES, QUESTION_STOPWORDS, lexical_terms
 
 logger = logging.getLogger(__name__)
 
 
-def query_terms(text: str, translations: list[str], lang: str) -> list[str]:
-    """Stemmed terms of a question in both stemmers, plus its glossary translations' terms."""
+def query_terms(text: str, lang: str) -> list[str]:
+    """Stemmed terms of a question in both stemmers ("commitment" must meet Dutch and English text)."""
     other = "en" if lang == "nl" else "nl"
-    terms = lexical_terms(text, lang) + lexical_terms(text, other)
-    for phrase in translations:
-        terms += lexical_terms(phrase, other)
-    return list(dict.fromkeys(terms))
+    return list(dict.fromkeys(
+        lexical_terms(text, lang, QUESTION_STOPWORDS) + lexical_terms(text, other, QUESTION_STOPWORDS)))
+
+
+def translated_terms(translations: list[str], lang: str) -> list[str]:
+    """Stemmed terms of the question's glossary translations (in the other language)."""
+    other = "en" if lang == "nl" else "nl"
+    return list(dict.fromkeys(t for phrase in translations for t in lexical_terms(phrase, other)))
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -16,8 +17,10 @@ from .chunking import Chunk
 from .cleaning import FURNITURE_ROLES
 from .embedding import Embedder
 from .glossary import Glossary
-from .lexical import LexicalIndex, query_terms
+from .lexical import LexicalIndex, query_terms, translated_terms
 from .store import VectorStore
+from wordfreq import zipf_frequency
+
 from .text import STOPWORDS, detect_language, lexical_terms, split_compound, stem_words, tokenize
 
 logger = logging.getLogger(__name__)
@@ -56,6 +59,29 @@ class Concept:
     word: str
     stems: frozenset[str]
     weight: float
+    unknown: bool = False
+    salient: bool = False
+
+
+UNKNOWN_SALIENT_WEIGHT = 6.0
+
+
+def _content_words(question: str) -> list[str]:
+    """Content words of a question; stopwords of both languages go (questions mix them)."""
+    return list(dict.fromkeys(
+        t for t in tokenize(question)
+        if t not in STOPWORDS["nl"] and t not in STOPWORDS["en"] and len(t.replace("’s", "")) > 2
+    ))
+
+
+def _is_salient(word: str, question: str, lang: str) -> bool:
+    """A name, acronym or rare word: capitalised inside the question, or rare in general language."""
+    if re.search(rf"(?<![.!?]\s)(?<!^)\b{re.escape(word)}", question, re.I | re.M):
+        for match in re.finditer(rf"\b{re.escape(word)}", question, re.I):
+            original = question[match.start(): match.end()]
+            if original[:1].isupper() and match.start() > 0 and question[: match.start()].rstrip()[-1:] not in ".!?":
+                return True
+    return zipf_frequency(word, lang) < 3.0
 
 
 @dataclass(frozen=True)
@@ -63,8 +89,19 @@ class Query:
     text: str
     lang: str
     terms: tuple[str, ...]
+    translated: tuple[str, ...]
     translations: tuple[str, ...]
     concepts: tuple[Concept, ...]
+
+    @property
+    def unknown_share(self) -> float:
+        """Share of the question's content words that no passage contains."""
+        return sum(c.unknown for c in self.concepts) / len(self.concepts) if self.concepts else 1.0
+
+    @property
+    def salient_unknown(self) -> list[str]:
+        """Names or rare words of the question that no passage contains."""
+        return [c.word for c in self.concepts if c.salient]
 
     def coverage(self, stems: set[str]) -> float:
         """Share of the question's weighted concepts that ``stems`` mention (0 when it has none)."""
@@ -90,25 +127,45 @@ class Retriever:
         self.glossary = glossary
         self.translations = translations
         self.settings = settings
-        self.lexical = LexicalIndex.build([(c.id, c.lang, c.representation) for c in chunks])
+        # Headings weigh double in BM25 (a BM25F-style field weight by repetition): "Commitment van
+        # leveranciers" says more about a passage than any one word in it.
+        self.lexical = LexicalIndex.build(
+            [(c.id, c.lang, f"{c.section_label}\n{c.representation}") for c in chunks])
         self._terms = dict(zip(self.lexical.ids, self.lexical.terms))
         self._doc_lang = {c.doc_id: c.lang for c in chunks}
+        self._words = {w for c in chunks for w in tokenize(c.representation)}
 
     # --- the question ---------------------------------------------------------------------------
 
     def analyse(self, question: str, lang: str | None = None) -> Query:
+        """Language, search terms, translations and the weighted concepts the answer must be about."""
         lang = lang or detect_language(question)
         translations = tuple(self.glossary.translate(question, lang))
-        n = max(len(self.chunks), 1)
-        concepts = []
-        for word in dict.fromkeys(t for t in tokenize(question) if t not in STOPWORDS[lang] and len(t) > 1):
-            stems = set(stem_words([word], "nl") + stem_words([word], "en"))
-            stems |= set(stem_words(split_compound(word), "nl"))
-            for phrase in self.glossary.translate(word, lang):
-                stems |= set(lexical_terms(phrase, "en" if lang == "nl" else "nl"))
-            df = sum(1 for terms in self.lexical.terms if terms & stems)
-            concepts.append(Concept(word, frozenset(stems), math.log((n + 1) / (df + 0.5))))
-        return Query(question, lang, tuple(query_terms(question, list(translations), lang)), translations, tuple(concepts))
+        concepts = tuple(self._concept(word, lang, question) for word in _content_words(question))
+        return Query(question, lang, tuple(query_terms(question, lang)),
+                     tuple(translated_terms(list(translations), lang)), translations, concepts)
+
+    def _concept(self, word: str, lang: str, question: str) -> Concept:
+        stems = set(stem_words([word], "nl") + stem_words([word], "en"))
+        stems |= set(stem_words(split_compound(word), "nl"))
+        for phrase in self.glossary.translate(word, lang):
+            stems |= set(lexical_terms(phrase, "en" if lang == "nl" else "nl"))
+        df = sum(1 for terms in self.lexical.terms if terms & stems)
+        if df == 0 and len(word) >= 6:  # "Pakistani" ~ "Pakistan", "nakomt" ~ "nakomen": a long shared prefix
+            prefix = word[: max(5, len(word) - 2)]
+            words = [w for w in self._words if w.startswith(prefix)]
+            related = set(stem_words(words, "nl") + stem_words(words, "en"))
+            stems |= related
+            df = sum(1 for terms in self.lexical.terms if terms & related)
+        if df:
+            # Rare in the corpus but everyday in the language ("geef", "late") is weak evidence of topic.
+            specificity = min(1.0, max(0.3, (7.0 - zipf_frequency(word, lang)) / 3.0))
+            return Concept(word, frozenset(stems), specificity * math.log((len(self.chunks) + 1) / (df + 0.5)))
+        # Unknown to the corpus: a name or rare term ("Bangladesh", "CSDDD") says the question is about
+        # something the documents lack; an everyday word ("late", "keen") says little.
+        salient = _is_salient(word, question, lang)
+        return Concept(word, frozenset(stems), UNKNOWN_SALIENT_WEIGHT if salient else 1.0, unknown=True,
+                       salient=salient)
 
     # --- ranking --------------------------------------------------------------------------------
 
@@ -133,9 +190,13 @@ class Retriever:
     def rank(self, query: Query, k: int, mode: Mode = "hybrid", demote: frozenset[str] = frozenset()) -> list[Passage]:
         depth = max(self.settings.candidates, k)
         dense = self._dense(query, depth) if mode != "lexical" else {}
-        lexical = dict(self.lexical.search(list(query.terms), depth)) if mode != "dense" else {}
+        # One BM25 run over the question's terms and their glossary translations together: tried
+        # apart (two fused runs), cross-lingual recall dropped on the dev split.
+        terms = list(dict.fromkeys(query.terms + query.translated))
+        lexical = dict(self.lexical.search(terms, depth)) if mode != "dense" else {}
+        runs = [(self.settings.dense_weight, dense), (self.settings.lexical_weight, lexical)]
         fused: dict[str, float] = {}
-        for weight, scores in ((self.settings.dense_weight, dense), (self.settings.lexical_weight, lexical)):
+        for weight, scores in runs:
             ordered = sorted(scores.items(), key=lambda item: -item[1])[:depth]
             for rank, (chunk_id, _) in enumerate(ordered):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (self.settings.rrf_k + rank + 1)

@@ -66,14 +66,14 @@ def _known(word: str) -> float:
 
 def _is_part(word: str) -> bool:
     """A plausible compound part: short parts must be very common, long ones merely known."""
-    if len(word) < 3:
+    if len(word) < 4:  # three-letter parts ("toe", "zeg") split far more words wrongly than rightly
         return False
-    needed = 4.0 if len(word) == 3 else 3.0 if len(word) < 7 else 2.3
+    needed = 3.0 if len(word) < 7 else 2.3
     return _known(word) >= needed
 
 
 @lru_cache(maxsize=100_000)
-def split_compound(word: str, min_part: int = 3) -> list[str]:
+def split_compound(word: str, min_part: int = 4) -> list[str]:
     """Split a Dutch compound into known words (the tail recursively), allowing linking s/e/en.
 
     Hand-written because no maintained Python package splits Dutch compounds; the decision rests on
@@ -110,20 +110,25 @@ def _split_tail(tail: str, min_part: int) -> list[str]:
     return split_compound(tail, min_part) if _known(tail) < 4.0 else []
 
 
-def lexical_terms(text: str, lang: str) -> list[str]:
+def lexical_terms(text: str, lang: str, stopwords: frozenset[str] | None = None) -> list[str]:
     """Stemmed search terms of ``text``: its content words plus, for Dutch, the parts of compounds.
 
     >>> lexical_terms("vakbondsvrijheid in fabrieken", "nl")
     ['vakbondsvrij', 'vakbond', 'vrijheid', 'fabriek']
     """
-    words = content_words(text, lang)
+    stop = STOPWORDS[lang] if stopwords is None else stopwords
+    words = [t for t in tokenize(text) if t not in stop and len(t) > 1]
     if lang == "nl":
         expanded = []
         for w in words:
             expanded.append(w)
-            expanded.extend(p for p in split_compound(w) if p not in STOPWORDS["nl"])
+            expanded.extend(p for p in split_compound(w) if p not in stop)
         words = expanded
     return stem_words(words, lang)
+
+
+#: Questions mix languages ("Wat houdt 'Avoid tight timelines' in?"): drop function words of both.
+QUESTION_STOPWORDS = STOPWORDS["nl"] | STOPWORDS["en"]
 
 
 # --- language detection -------------------------------------------------------------------------
@@ -144,6 +149,10 @@ def detect_language(text: str, default: str = "en") -> str:
     """
     from lingua import Language
 
+    # Quoted words name a term ("Wat betekent 'Avoid tight timelines'?"); they are not the asker's language.
+    unquoted = re.sub(r"[‘'\"“]([^’'\"”]{2,80})[’'\"”]", " ", text)
+    if re.search(r"[^\W\d_]{2,}", unquoted):
+        text = unquoted
     letters = re.sub(r"https?://\S+|[^\w\s’']", " ", text)
     if not re.search(r"[^\W\d_]{2,}", letters):
         return default

@@ -7,7 +7,7 @@ from assistant.text import detect_language, lexical_terms, split_compound
 
 @pytest.mark.parametrize(
     "word,parts",
-    [("vakbondsvrijheid", ["vakbond", "vrijheid"]), ("fabrieksarbeiders", ["fabriek", "arbeiders"]),
+    [("vakbondsvrijheid", ["vakbond", "vrijheid"]), ("toezeggingen", []), ("fabrieksarbeiders", ["fabriek", "arbeiders"]),
      ("minimumloonstijging", ["minimumloon", "stijging"]), ("organisaties", []), ("informatie", [])],
 )
 def test_split_compound(word, parts):
