@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 from dataclasses import asdict
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -105,6 +106,104 @@ def retrieve(
         return
     for number, passage in enumerate(hits, start=1):
         typer.echo(f"[{number}] {passage.score:.4f} {passage.label} ({passage.lang})\n    {passage.text[:300]}\n")
+
+
+SPLITS = ("dev", "test", "all")
+
+
+@app.command("eval")
+def eval_command(
+    questions: Path = typer.Option(Path("eval/cases.jsonl"), "--questions", help="Eval file (JSON Lines)."),
+    k: int = typer.Option(5, "--k", min=1, max=50, help="Passages given to the answerer."),
+    split: str = typer.Option("all", "--split", help="dev, test or all."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object of metrics."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Write a Markdown report with every failing case."),
+    check: bool = typer.Option(False, "--check", help="Compare with eval/baselines.yaml; exit 1 on any FAIL."),
+    baselines: Path = typer.Option(Path("eval/baselines.yaml"), "--baselines", help="Expected scores."),
+    update_baseline: bool = typer.Option(False, "--update-baseline", help="Record these scores as expected."),
+    reason: str = typer.Option("", "--reason", help="Why the baseline changes (required with --update-baseline)."),
+    export_quiz: Optional[Path] = typer.Option(None, "--export-quiz", help="Write quiz material (Markdown)."),
+    tag: Optional[str] = typer.Option(None, "--tag", help="With --export-quiz: only cases with this tag."),
+    doc: Optional[str] = typer.Option(None, "--doc", help="With --export-quiz: only cases about this document."),
+) -> None:
+    """Run an eval set through the public API: retrieval, answers, abstention, latency, ablations.
+
+    Example: assistant eval --split test --report eval/reports/test.md
+    """
+    from .evaluation import EvalError, load_cases, run_cases, summarise
+    from .regression import compare, read_baselines, record_baseline
+    from .reports import quiz_markdown, report_markdown
+
+    if split not in SPLITS:
+        raise EvalError(f"--split must be one of {', '.join(SPLITS)}, not {split!r}")
+    if update_baseline and not reason.strip():
+        raise EvalError("--update-baseline needs --reason: say why the new scores are the expected ones")
+    cases = load_cases(questions, "all")
+    assistant = _load()
+    if export_quiz:
+        chosen = [c for c in cases if not c.abstain and (split == "all" or c.split == split)
+                  and (tag is None or tag in c.tags) and (doc is None or doc in c.doc_ids)]
+        if not chosen:
+            raise EvalError("no cases match --tag/--doc/--split; nothing to export")
+        label = " · ".join(x for x in (tag, doc) if x) or "all topics"
+        export_quiz.parent.mkdir(parents=True, exist_ok=True)
+        export_quiz.write_text(quiz_markdown(chosen, assistant.chunks, f"Quiz: {label}"), encoding="utf-8")
+        typer.echo(f"wrote {len(chosen)} questions to {export_quiz}")
+        return
+    expected = read_baselines(baselines) if check else {}
+    conditions = list(expected.get("conditions", {})) if check else ([split] if split != "all" else ["dev", "test"])
+    wanted = {c for c in conditions} | {split}
+    selected = cases if "all" in wanted else [c for c in cases if c.split in wanted]
+    results = _run_with_progress(assistant, selected, k, run_cases)
+    summaries = {}
+    for name in dict.fromkeys([split, *conditions]):
+        subset = [r for r in results if name == "all" or r.case.split == expected.get("conditions", {}).get(name, {}).get("split", name)]
+        if subset:
+            summaries[name] = summarise(subset, k, name)
+    summary = summaries[split]
+    comparisons = []
+    if check:
+        for name, baseline in expected["conditions"].items():
+            if name in summaries:
+                comparisons += compare(summaries[name], name, baseline)
+    if report:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        subset = [r for r in results if split == "all" or r.case.split == split]
+        report.write_text(report_markdown(summary, subset, str(questions), comparisons), encoding="utf-8")
+    if update_baseline:
+        settings = assistant.settings.model_dump(mode="json", exclude={"corpus_dir", "index_dir"})
+        for name in conditions:
+            record_baseline(baselines, baselines.parent / "baselines-log.md", name, summaries[name], settings, reason)
+        typer.echo(f"recorded baselines for {', '.join(conditions)} in {baselines}")
+    if as_json:
+        from .evaluation import dump
+
+        typer.echo(dump(summary))
+    else:
+        _print_summary(summary)
+    for comparison in comparisons:
+        typer.echo(comparison.line())
+    if any(c.status == "FAIL" for c in comparisons):
+        raise typer.Exit(EXIT_ERROR)
+
+
+def _run_with_progress(assistant, cases, k, run_cases):
+    from tqdm import tqdm
+
+    with tqdm(total=len(cases), desc="Evaluating", unit="case", file=sys.stderr) as bar:
+        return run_cases(assistant, cases, k=k, progress=lambda done, total: bar.update(done - bar.n))
+
+
+def _print_summary(summary: dict) -> None:
+    names = ["recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "must_mention", "citation_support",
+             "citation_validity", "abstain_precision", "abstain_recall", "lang_match"]
+    typer.echo(f"split {summary['split']}, n={summary['n']}, k={summary['k']}")
+    for name in names:
+        value = summary.get(name)
+        typer.echo(f"  {name:<18} {'–' if value is None else f'{value:.3f}'}")
+    typer.echo("  ablations (recall@5 / mrr@10): " + ", ".join(
+        f"{mode} {m['recall@5']:.3f} / {m['mrr@10']:.3f}" for mode, m in summary["ablations"].items()))
+    typer.echo("  latency ms: " + ", ".join(f"{k} {v}" for k, v in summary["latency_ms"].items()))
 
 
 def main(argv: Optional[list[str]] = None) -> int:

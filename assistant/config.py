@@ -54,8 +54,8 @@ class Settings(BaseSettings):
 
     # Answering.
     answer_sentences: int = Field(5, ge=1, le=12)
-    #: Abstain when less than this share of the question's content terms is known to the corpus ...
-    min_term_coverage: float = Field(0.35, ge=0, le=1)
+    #: Abstain when the best passage covers less than this weighted share of the question's concepts ...
+    min_term_coverage: float = Field(0.1, ge=0, le=1)
     #: ... or when the best passage's dense similarity is below this and lexical evidence is weak.
     min_dense_similarity: float = Field(0.3, ge=-1, le=1)
     max_question_chars: int = Field(2000, ge=10)

@@ -75,7 +75,9 @@ class Assistant:
             "documents": {d.id: {"file": d.file, "sha256": d.sha256, "lang": d.lang} for d in documents},
         }
         report = sync_index(store, chunks, embedder, glossary, build_info, settings.cross_lingual_gloss, progress)
-        return cls(settings, documents, chunks, embedder, store, glossary, report)
+        assistant = cls(settings, documents, chunks, embedder, store, glossary, report)
+        assistant.retriever.search("warm-up", k=1)  # load the language detector and model kernels now
+        return assistant
 
     # --- the public API -----------------------------------------------------------------------
 

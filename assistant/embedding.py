@@ -91,7 +91,9 @@ class Embedder:
 @lru_cache(maxsize=4)
 def _load_sentence_transformer(location: str, device: str):
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every start
     try:
         return SentenceTransformer(location, device=device)
     except (OSError, ValueError, RuntimeError) as exc:

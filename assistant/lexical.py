@@ -20,6 +20,7 @@ import numpy as np
 from .text import LANGUAGES, QUESTION_STOPWORDS, lexical_terms
 
 logger = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
 
 def query_terms(text: str, lang: str) -> list[str]:
