@@ -71,6 +71,25 @@ def retrieval_question(question: str, turns: list[Turn], lang: str) -> str:
     return f"{turns[-1].question} {question}"
 
 
+CITED_LINE = re.compile(r"^- (.*?)(?: \[\d+\])+\s*$")
+
+
+def quoted_sentences(answer: str) -> frozenset[str]:
+    """The corpus sentences an earlier answer quoted (its "- sentence [n]" lines).
+
+    >>> sorted(quoted_sentences("Intro:\n- Ask a union. [1]\n- Ask an NGO. [2]"))
+    ['Ask a union.', 'Ask an NGO.']
+    """
+    found = set()
+    for line in answer.splitlines():
+        match = CITED_LINE.match(line.strip())
+        if match:
+            text = match.group(1)
+            found.add(text.split(": ", 1)[1] if re.match(r"^[^:]{1,40}: ", text) and len(text) > 60 else text)
+            found.add(text)
+    return frozenset(found)
+
+
 def validate_question(question: Any, max_chars: int) -> str:
     """The question, trimmed; empty, over-long or binary input raises QuestionError with what to do."""
     if not isinstance(question, str):

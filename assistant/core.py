@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .answer import Answer, Answerer, ExtractiveAnswerer, is_partner_question
-from .chat import Turn, normalise_history, retrieval_question, validate_question
+from .chat import Turn, normalise_history, quoted_sentences, retrieval_question, validate_question
 from .chunking import Chunk, ChunkSettings, chunk_document
 from .config import Settings, load_settings
 from .corpus import Document, load_corpus, translations
@@ -100,11 +100,17 @@ class Assistant:
         question = validate_question(question, self.settings.max_question_chars)
         turns = normalise_history(history)
         lang = detect_language(question, default=self._conversation_lang(turns))
-        query = self.retriever.analyse(retrieval_question(question, turns, lang), lang)
-        shown = frozenset(turns[-1].cited) if turns else frozenset()
-        passages = self.retriever.rank(query, k or self.settings.k, demote=shown)
+        text = retrieval_question(question, turns, lang)
+        follow_up = text != question
+        focus = question if follow_up else ""
+        query = self.retriever.analyse(text, lang, focus=focus,
+                                       avoid=quoted_sentences(turns[-1].answer) if follow_up else frozenset())
+        passages = self.retriever.rank(query, k or self.settings.k)
         family = None
-        if passages and is_partner_question(query.text):
+        # "Who should I partner with…" gets its purpose section's partner types; a follow-up that adds
+        # a topic of its own ("And in Pakistan?") is answered on that topic instead.
+        adds_topic = follow_up and any(c.word in focus.lower() for c in query.concepts)
+        if passages and is_partner_question(query.text) and not adds_topic:
             family = self.retriever.family(passages[0], query)
         answer = self.answerer.answer(query, passages, family)
         return Answer(answer.text, answer.lang, answer.citations, answer.abstained, question, answer.passages,

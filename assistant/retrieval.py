@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from .chunking import Chunk
@@ -92,6 +92,8 @@ class Query:
     translated: tuple[str, ...]
     translations: tuple[str, ...]
     concepts: tuple[Concept, ...]
+    #: Sentences the user has already been shown (a follow-up wants something new).
+    avoid: frozenset[str] = frozenset()
 
     @property
     def unknown_share(self) -> float:
@@ -137,13 +139,21 @@ class Retriever:
 
     # --- the question ---------------------------------------------------------------------------
 
-    def analyse(self, question: str, lang: str | None = None) -> Query:
-        """Language, search terms, translations and the weighted concepts the answer must be about."""
+    def analyse(self, question: str, lang: str | None = None, focus: str = "",
+                avoid: frozenset[str] = frozenset()) -> Query:
+        """Language, search terms, translations and the weighted concepts the answer must be about.
+
+        ``focus``: the words a follow-up adds to the conversation ("And in Pakistan?"); they weigh triple.
+        """
         lang = lang or detect_language(question)
         translations = tuple(self.glossary.translate(question, lang))
-        concepts = tuple(self._concept(word, lang, question) for word in _content_words(question))
+        focus_words = set(_content_words(focus))
+        concepts = tuple(
+            replace(c, weight=c.weight * 3) if c.word in focus_words else c
+            for c in (self._concept(word, lang, question) for word in _content_words(question)))
         return Query(question, lang, tuple(query_terms(question, lang)),
-                     tuple(translated_terms(list(translations), lang)), translations, concepts)
+                     tuple(translated_terms(list(translations), lang)), translations, concepts, avoid)
+
 
     def _concept(self, word: str, lang: str, question: str) -> Concept:
         stems = set(stem_words([word], "nl") + stem_words([word], "en"))
@@ -181,13 +191,11 @@ class Retriever:
                     best[chunk_id] = similarity
         return best
 
-    def search(self, question: str, k: int = 5, lang: str | None = None, mode: Mode = "hybrid",
-               demote: frozenset[str] = frozenset()) -> list[Passage]:
-        """The ``k`` best passages for ``question``; ``demote`` lowers passages already shown."""
-        query = self.analyse(question, lang)
-        return self.rank(query, k, mode, demote)
+    def search(self, question: str, k: int = 5, lang: str | None = None, mode: Mode = "hybrid") -> list[Passage]:
+        """The ``k`` best passages for ``question``."""
+        return self.rank(self.analyse(question, lang), k, mode)
 
-    def rank(self, query: Query, k: int, mode: Mode = "hybrid", demote: frozenset[str] = frozenset()) -> list[Passage]:
+    def rank(self, query: Query, k: int, mode: Mode = "hybrid") -> list[Passage]:
         depth = max(self.settings.candidates, k)
         dense = self._dense(query, depth) if mode != "lexical" else {}
         # One BM25 run over the question's terms and their glossary translations together: tried
@@ -201,18 +209,16 @@ class Retriever:
             for rank, (chunk_id, _) in enumerate(ordered):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (self.settings.rrf_k + rank + 1)
         for chunk_id in fused:
-            fused[chunk_id] *= self._factor(self.chunks[chunk_id], query.lang, chunk_id in demote)
+            fused[chunk_id] *= self._factor(self.chunks[chunk_id], query.lang)
         ranked = sorted(fused.items(), key=lambda item: -item[1])[:k]
         return [self._passage(cid, score, dense.get(cid, 0.0), lexical.get(cid, 0.0), query) for cid, score in ranked]
 
-    def _factor(self, chunk: Chunk, lang: str, demoted: bool) -> float:
+    def _factor(self, chunk: Chunk, lang: str) -> float:
         factor = 1.0
         if chunk.role in FURNITURE_ROLES:
             factor *= self.settings.furniture_factor
         if chunk.lang != lang and any(self._doc_lang.get(t) == lang for t in self.translations.get(chunk.doc_id, ())):
             factor *= self.settings.other_language_factor  # the same text exists in the question's language
-        if demoted:
-            factor *= 0.5
         return factor
 
     def _passage(self, chunk_id: str, score: float, dense: float, lexical: float, query: Query) -> Passage:

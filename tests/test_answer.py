@@ -93,3 +93,20 @@ def test_bad_questions_raise_a_clear_error(assistant):
     for bad in ("", "   ", "x" * 5000, "\x00\x01\x02binary"):
         with pytest.raises(QuestionError):
             assistant.ask(bad)
+
+
+def test_who_else_brings_something_new(assistant, corpus_texts):
+    from assistant.chat import quoted_sentences
+
+    question = "Met wie werk ik samen om informatie over lonen te verifiëren?"
+    first = assistant.ask(question)
+    again = assistant.ask("Wie nog meer?", history=[(question, first.text)])
+    assert not again.abstained and again.lang == "nl"
+    assert_grounded(again, corpus_texts)
+    assert quoted_sentences(again.text).isdisjoint(quoted_sentences(first.text))
+
+
+def test_a_sentence_that_opens_a_list_brings_the_list(assistant):
+    answer = assistant.ask("Which purposes can a collaboration in stakeholder dialogue serve?")
+    items = [line for line in answer.text.splitlines() if re.match(r"- \d\. ", line)]
+    assert len(items) == 7, answer.text
