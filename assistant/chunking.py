@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 from .cleaning import Block, Section
@@ -39,6 +39,7 @@ class Chunk:
     text: str
     role: str
     ordinal: int
+    kind: str = ""
 
     @property
     def section_label(self) -> str:
@@ -46,8 +47,9 @@ class Chunk:
 
     @property
     def representation(self) -> str:
-        """What is embedded and searched: the passage with its context (document title and section)."""
-        return f"{self.title}. {self.section_label}.\n{self.text}" if self.section else f"{self.title}.\n{self.text}"
+        """What is embedded and searched: the passage with its context (document title, kind, section)."""
+        title = f"{self.title} ({self.kind})" if self.kind else self.title
+        return f"{title}. {self.section_label}.\n{self.text}" if self.section else f"{title}.\n{self.text}"
 
 
 def split_sentences(text: str) -> list[str]:
@@ -116,14 +118,15 @@ def _runs_by_role(blocks: Iterable[Block]) -> list[tuple[str, list[Block]]]:
     return runs
 
 
-def chunk_id(doc_id: str, section: tuple[str, ...], text: str) -> str:
-    """Derived from the content, so an unchanged passage keeps its id (and its vector) across builds."""
-    digest = hashlib.sha256(f"{SECTION_SEPARATOR.join(section)}\n{text}".encode()).hexdigest()[:16]
-    return f"{doc_id}:{digest}"
+def chunk_id(doc_id: str, representation: str) -> str:
+    """Derived from what is embedded, so an unchanged passage keeps its id (and its vector) across builds,
+    and any change to it (text, section or document title) gets a new id and a new vector."""
+    return f"{doc_id}:{hashlib.sha256(representation.encode()).hexdigest()[:16]}"
 
 
 def chunk_sections(
-    doc_id: str, title: str, lang: str, sections: Iterable[Section], settings: ChunkSettings = ChunkSettings()
+    doc_id: str, title: str, lang: str, sections: Iterable[Section], settings: ChunkSettings = ChunkSettings(),
+    kind: str = "",
 ) -> list[Chunk]:
     chunks: list[Chunk] = []
     seen: set[str] = set()
@@ -131,11 +134,12 @@ def chunk_sections(
         for role, blocks in _runs_by_role(section.blocks):
             pieces = [p for block in blocks for p in _pieces(block, settings)]
             for text in _pack(pieces, settings):
-                cid = chunk_id(doc_id, section.path, text)
+                chunk = Chunk("", doc_id, title, lang, section.path, text, role, len(chunks), kind)
+                cid = chunk_id(doc_id, chunk.representation)
                 if cid in seen:  # the same text twice in one section: keep both, apart
                     cid = f"{cid}-{len(chunks)}"
                 seen.add(cid)
-                chunks.append(Chunk(cid, doc_id, title, lang, section.path, text, role, len(chunks)))
+                chunks.append(replace(chunk, id=cid))
     return chunks
 
 
@@ -145,4 +149,4 @@ def chunk_document(document: Document, settings: ChunkSettings = ChunkSettings()
     >>> chunk_document(doc)[0].doc_id                       # doctest: +SKIP
     'met-wie-werk-je-samen'
     """
-    return chunk_sections(document.id, document.title, document.lang, document.sections, settings)
+    return chunk_sections(document.id, document.title, document.lang, document.sections, settings, document.kind)

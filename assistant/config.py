@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     #: The bundled model is English-only and weaker than BM25 here (see eval/baselines.yaml ablations).
     dense_weight: float = Field(0.25, ge=0)
     lexical_weight: float = Field(1.0, ge=0)
+    #: Rerank: fused score x (1 + weight x the passage's weighted coverage of the question's concepts).
+    coverage_weight: float = Field(2.0, ge=0)
     #: Score factor for a passage whose document has a translation in the question's language.
     other_language_factor: float = Field(0.7, ge=0, le=1)
     #: Score factor for boilerplate, disclaimer and colophon passages (kept, never crowding out answers).

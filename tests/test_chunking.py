@@ -43,6 +43,7 @@ def test_ids_are_unique_and_stable(chunks):
 
 def test_representation_carries_title_and_section_but_text_is_the_passage(chunks):
     chunk = next(c for c in chunks if c.section == ("Gathering knowledge or verifying information", "Practice"))
-    assert chunk.representation.startswith("Meaningful stakeholder dialogue: Who to partner up with?. Gathering")
+    assert chunk.representation.startswith(
+        "Meaningful stakeholder dialogue: Who to partner up with? (knowledge document). Gathering")
     assert not chunk.text.startswith("Meaningful")
     assert chunk.lang == "en" and chunk.doc_id == "who-to-partner-up-with"
