@@ -68,7 +68,9 @@ ANSWER_SHAPES = {
 
 
 def answer_type(question: str) -> str | None:
-    """>>> answer_type("Hoeveel pilots waren er?")
+    """The shape of answer a question asks for: a name, a number or a date.
+
+    >>> answer_type("Hoeveel pilots waren er?")
     'number'
     """
     return next((name for name, pattern in ANSWER_TYPES.items() if pattern.search(question)), None)
@@ -94,7 +96,9 @@ class Answerer(Protocol):
 
 
 def is_partner_question(question: str) -> bool:
-    """>>> is_partner_question("Met wie kan ik samenwerken om lonen te verifiëren?")
+    """Whether the question asks whom to work with.
+
+    >>> is_partner_question("Met wie kan ik samenwerken om lonen te verifiëren?")
     True
     >>> is_partner_question("Hoe houd ik rekening met de beschikbaarheid van mijn samenwerkingspartner?")
     False

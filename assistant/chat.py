@@ -75,7 +75,7 @@ CITED_LINE = re.compile(r"^- (.*?)(?: \[\d+\])+\s*$")
 
 
 def quoted_sentences(answer: str) -> frozenset[str]:
-    """The corpus sentences an earlier answer quoted (its "- sentence [n]" lines).
+    r"""The corpus sentences an earlier answer quoted (its "- sentence [n]" lines).
 
     >>> sorted(quoted_sentences("Intro:\n- Ask a union. [1]\n- Ask an NGO. [2]"))
     ['Ask a union.', 'Ask an NGO.']

@@ -196,11 +196,13 @@ def _run_with_progress(assistant, cases, k, run_cases):
 
 def _print_summary(summary: dict) -> None:
     names = ["recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "must_mention", "citation_support",
-             "citation_validity", "abstain_precision", "abstain_recall", "lang_match"]
-    typer.echo(f"split {summary['split']}, n={summary['n']}, k={summary['k']}")
+             "citation_validity", "abstain_precision", "abstain_recall", "lang_match", "faithfulness"]
+    typer.echo(f"split {summary['split']}, n={summary['n']}, k={summary['k']}, answers: {summary['mode']}")
     for name in names:
         value = summary.get(name)
-        typer.echo(f"  {name:<18} {'–' if value is None else f'{value:.3f}'}")
+        other = summary.get("extractive", {}).get(name, "")
+        beside = "" if other == "" else f"   (extractive {'–' if other is None else f'{other:.3f}'})"
+        typer.echo(f"  {name:<18} {'–' if value is None else f'{value:.3f}'}{beside}")
     typer.echo("  ablations (recall@5 / mrr@10): " + ", ".join(
         f"{mode} {m['recall@5']:.3f} / {m['mrr@10']:.3f}" for mode, m in summary["ablations"].items()))
     typer.echo("  latency ms: " + ", ".join(f"{k} {v}" for k, v in summary["latency_ms"].items()))

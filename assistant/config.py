@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ConfigError
@@ -61,6 +61,25 @@ class Settings(BaseSettings):
     #: ... or when the best passage's dense similarity is below this and lexical evidence is weak.
     min_dense_similarity: float = Field(0.3, ge=-1, le=1)
     max_question_chars: int = Field(2000, ge=10)
+
+    # Generation through a LangChain chat model (off by default: the extractive answerer needs none).
+    #: "provider:model", e.g. "ollama:llama3.1" or "openai:gpt-4o-mini"; empty means extractive answers.
+    llm: str = ""
+    #: Base URL of an OpenAI-compatible server (vLLM, llama.cpp server, LM Studio) or of Ollama.
+    llm_base_url: str = ""
+    llm_api_key: SecretStr = SecretStr("")
+    llm_timeout: float = Field(30.0, gt=0, le=600)
+    llm_temperature: float = Field(0.0, ge=0, le=2)
+    #: A generated sentence counts as supported when this share of its content words occur in the cited passage.
+    llm_support_threshold: float = Field(0.5, ge=0, le=1)
+
+    @field_validator("llm")
+    @classmethod
+    def _llm_spec(cls, value: str) -> str:
+        value = value.strip()
+        if value and (":" not in value or not all(part.strip() for part in value.split(":", 1))):
+            raise ValueError("must look like 'provider:model', e.g. 'ollama:llama3.1' or 'openai:gpt-4o-mini'")
+        return value
 
     @field_validator("corpus_dir", "index_dir")
     @classmethod

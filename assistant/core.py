@@ -13,7 +13,7 @@ import logging
 import shutil
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from .answer import Answer, Answerer, ExtractiveAnswerer, is_partner_question
 from .chat import Turn, normalise_history, quoted_sentences, retrieval_question, validate_question
@@ -21,11 +21,12 @@ from .chunking import Chunk, ChunkSettings, chunk_document
 from .config import Settings, load_settings
 from .corpus import Document, load_corpus, translations
 from .embedding import Embedder, load_embedder
+from .generation import GenerativeAnswerer, make_chat_model
 from .glossary import Glossary
 from .indexing import BuildReport, Progress, sync_index
 from .retrieval import Mode, Passage, Retriever
 from .store import VectorStore
-from .text import detect_language
+from .text import detect_language, tokenize
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,14 @@ class Assistant:
         self.glossary = glossary
         self.report = report
         self.retriever = Retriever(chunks, store, embedder, glossary, translations(documents), settings)
-        self.answerer: Answerer = answerer or ExtractiveAnswerer(settings)
+        self.answerer: Answerer = answerer or self._default_answerer()
+
+    def _default_answerer(self) -> Answerer:
+        """Extractive unless ASSISTANT_LLM names a chat model; the extractive answerer is then the fallback."""
+        extractive = ExtractiveAnswerer(self.settings)
+        if not self.settings.llm:
+            return extractive
+        return GenerativeAnswerer(make_chat_model(self.settings), extractive, self.retriever, self.settings)
 
     @classmethod
     def load(cls, settings: Settings | None = None, rebuild: bool = False, progress: Progress | None = None,
@@ -89,18 +97,33 @@ class Assistant:
         question = validate_question(question, self.settings.max_question_chars)
         return self.retriever.search(question, k or self.settings.k, lang=lang, mode=mode)
 
-    def ask(self, question: str, history: Iterable[Any] | None = None, k: int | None = None) -> Answer:
+    def ask(self, question: str, history: Iterable[Any] | None = None, k: int | None = None,
+            answerer: Answerer | None = None) -> Answer:
         """A short answer in the question's language, every statement cited, or a plain abstention.
 
         ``history``: earlier turns (Turns, (question, answer) pairs or role/content messages).
+        ``answerer``: another answerer for this call (the eval compares generative with extractive).
 
         >>> a.ask("Met wie werk ik samen voor logistiek?").citations[0].lang   # doctest: +SKIP
         'nl'
         """
+        answer = None
+        for answer in self.ask_stream(question, history, k, answerer):
+            pass
+        return answer
+
+    def ask_stream(self, question: str, history: Iterable[Any] | None = None, k: int | None = None,
+                   answerer: Answerer | None = None) -> Iterator[Any]:
+        """Like ``ask``, for streaming: yields draft texts while a language model writes, then the Answer.
+
+        The last item is always the final, verified ``Answer``; with the extractive answerer it is the only one.
+        """
         question = validate_question(question, self.settings.max_question_chars)
         turns = normalise_history(history)
         lang = detect_language(question, default=self._conversation_lang(turns))
-        text = retrieval_question(question, turns, lang)
+        if turns and len(tokenize(question)) <= 4:  # "En in Pakistan?" is too short to tell: keep the conversation's
+            lang = self._conversation_lang(turns)
+        text = self._standalone(question, turns, lang)
         follow_up = text != question
         focus = question if follow_up else ""
         query = self.retriever.analyse(text, lang, focus=focus,
@@ -112,9 +135,25 @@ class Assistant:
         adds_topic = follow_up and any(c.word in focus.lower() for c in query.concepts)
         if passages and is_partner_question(query.text) and not adds_topic:
             family = self.retriever.family(passages[0], query)
-        answer = self.answerer.answer(query, passages, family)
-        return Answer(answer.text, answer.lang, answer.citations, answer.abstained, question, answer.passages,
-                      answer.notice)
+        answerer = answerer or self.answerer
+        if isinstance(answerer, GenerativeAnswerer):
+            items = answerer.stream(query, passages, family)
+        else:
+            items = iter([answerer.answer(query, passages, family)])
+        for item in items:
+            if isinstance(item, Answer):
+                item = Answer(item.text, item.lang, item.citations, item.abstained, question, item.passages,
+                              item.notice)
+            yield item
+
+    def _standalone(self, question: str, turns: list[Turn], lang: str) -> str:
+        """The question to search with: a follow-up is rewritten by the language model when there is one,
+        else read together with the previous question."""
+        plain = retrieval_question(question, turns, lang)
+        if plain == question or not isinstance(self.answerer, GenerativeAnswerer):
+            return plain
+        history = "\n".join(f"user: {t.question}\nassistant: {t.answer}" for t in turns[-3:])
+        return self.answerer.condense(question, history, lang) or plain
 
     def _conversation_lang(self, turns: list[Turn]) -> str:
         return detect_language(turns[-1].question) if turns else "en"

@@ -148,6 +148,10 @@ class CaseResult:
     answer: Any = None
     retrieve_ms: float = 0.0
     ask_ms: float = 0.0
+    faithfulness: float | None = None
+    #: With a language model configured: the extractive answer to the same question, for comparison.
+    extractive: Any = None
+    extractive_faithfulness: float | None = None
 
     @property
     def citations_valid(self) -> bool:
@@ -191,10 +195,43 @@ def run_cases(assistant, cases: list[EvalCase], k: int = 5, modes: Iterable[str]
         started = time.perf_counter()
         result.answer = assistant.ask(case.question, k=k)
         result.ask_ms = (time.perf_counter() - started) * 1000
+        result.faithfulness = faithfulness(result.answer, assistant.retriever)
+        fallback = getattr(assistant.answerer, "fallback", None)
+        if fallback is not None:
+            result.extractive = assistant.ask(case.question, k=k, answerer=fallback)
+            result.extractive_faithfulness = faithfulness(result.extractive, assistant.retriever)
         results.append(result)
         if progress:
             progress(number, len(cases))
     return results
+
+
+def faithfulness(answer, retriever) -> float | None:
+    """Share of the answer's sentences that a passage they cite supports (None for an abstention).
+
+    A citation covers the uncited sentences just before it on the same line ("Need X? Contact Y. [1]");
+    lines without a citation that end in ":" are connecting phrases, not statements.
+    """
+    from .generation import CITATION, claims, supported
+
+    if answer.abstained:
+        return None
+    verdicts: list[bool] = []
+    for line in answer.text.splitlines():
+        line = line.strip().removeprefix("- ")
+        if not line or (line.endswith(":") and not CITATION.search(line)):
+            continue
+        pending: list[str] = []
+        for claim in claims(line):
+            pending.append(CITATION.sub("", claim))
+            numbers = [int(n) for group in CITATION.findall(claim) for n in group.split(",")]
+            if not numbers:
+                continue
+            cited = [answer.citations[n - 1] for n in numbers if 1 <= n <= len(answer.citations)]
+            verdicts += [any(supported(s, p, retriever, answer.lang, 0.5) for p in cited) for s in pending]
+            pending = []
+        verdicts += [False] * len(pending)  # sentences no citation covers
+    return sum(verdicts) / len(verdicts) if verdicts else 0.0
 
 
 def retrieval_metrics(results: list[CaseResult], mode: str = "hybrid") -> dict[str, float]:
@@ -224,13 +261,28 @@ def answer_metrics(results: list[CaseResult]) -> dict[str, float | None]:
         "abstain_recall": _share([r.answer.abstained for r in should]),
         "false_abstain": _share([r.answer.abstained for r in answerable]),
         "lang_match": _share([r.answer.lang == r.case.lang for r in results]),
+        "faithfulness": _mean([r.faithfulness for r in results]),
     }
+
+
+def _mean(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return sum(present) / len(present) if present else None
+
+
+def _extractive_view(results: list[CaseResult]) -> list[CaseResult]:
+    return [CaseResult(r.case, r.ranks, r.relevance, r.relevant_total, r.retrieved, r.extractive, r.retrieve_ms,
+                       r.ask_ms, r.extractive_faithfulness) for r in results]
 
 
 def summarise(results: list[CaseResult], k: int, split: str) -> dict[str, Any]:
     """The JSON object of ``assistant eval --json``."""
-    summary: dict[str, Any] = {"n": len(results), "k": k, "split": split}
+    generative = any(r.extractive is not None for r in results)
+    summary: dict[str, Any] = {"n": len(results), "k": k, "split": split,
+                               "mode": "generative" if generative else "extractive"}
     summary |= retrieval_metrics(results) | answer_metrics(results)
+    if generative:  # the extractive answerer on the same cases, side by side
+        summary["extractive"] = answer_metrics(_extractive_view(results))
     retrieve_ms = [r.retrieve_ms for r in results]
     ask_ms = [r.ask_ms for r in results]
     summary["latency_ms"] = {

@@ -34,8 +34,13 @@ def report_markdown(summary: dict[str, Any], results: list[CaseResult], question
     parts = [f"# Eval report\n\nQuestions: `{questions}`, split `{summary['split']}`, n = {summary['n']}, k = {k}.\n"]
     headline = ["recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10", "must_mention",
                 "citation_support", "citation_validity", "abstain_precision", "abstain_recall", "false_abstain",
-                "lang_match"]
-    parts.append("## Metrics\n\n" + markdown_table(["metric", "value"], [[m, summary.get(m)] for m in headline]))
+                "lang_match", "faithfulness"]
+    if "extractive" in summary:  # a language model answered: show the extractive answerer beside it
+        parts.append("## Metrics (generative, extractive)\n\n" + markdown_table(
+            ["metric", "generative", "extractive"],
+            [[m, summary.get(m), summary["extractive"].get(m, summary.get(m))] for m in headline]))
+    else:
+        parts.append("## Metrics\n\n" + markdown_table(["metric", "value"], [[m, summary.get(m)] for m in headline]))
     ablation_metrics = ["recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"]
     parts.append("## Ablations (retrieval)\n\n" + markdown_table(
         ["mode", *ablation_metrics], [[mode, *(m[x] for x in ablation_metrics)] for mode, m in summary["ablations"].items()]))

@@ -232,6 +232,10 @@ class Retriever:
             coverage=query.coverage(self._terms.get(chunk_id, set())),
         )
 
+    def passage_terms(self, passage: Passage) -> set[str]:
+        """The stemmed terms a passage is indexed with (computed for a passage from elsewhere)."""
+        return self._terms.get(passage.chunk_id) or set(lexical_terms(passage.text, passage.lang))
+
     def family(self, passage: Passage, query: Query) -> list[Passage]:
         """Content passages sharing ``passage``'s top-level section (e.g. a purpose's theory, practice, example)."""
         if not passage.section_path:

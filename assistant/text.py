@@ -1,7 +1,7 @@
 """Language-aware text primitives: language detection, tokens, stemming, Dutch compound splitting.
 
 >>> stem_words(["samenwerkingen"], "nl")
-['samenwerking']
+['samenwerk']
 >>> split_compound("vakbondsvrijheid")
 ['vakbond', 'vrijheid']
 """
