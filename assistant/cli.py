@@ -18,31 +18,21 @@ import typer
 from typer.exceptions import TyperException
 
 from .errors import AssistantError
+from .feedback import feedback_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="The SER dialogue assistant (Dutch/English).")
+app.add_typer(feedback_app, name="feedback")
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 
 
 def _load(rebuild: bool = False):
-    from tqdm import tqdm
-
     from .core import Assistant
+    from .progress import ConsoleProgress
 
-    bar: list[tqdm] = []
-
-    def progress(done: int, total: int) -> None:
-        if total == 0:
-            return
-        if not bar:
-            bar.append(tqdm(total=total, desc="Embedding passages", unit="passage", file=sys.stderr))
-        bar[0].update(done - bar[0].n)
-
-    assistant = Assistant.load(rebuild=rebuild, progress=progress)
-    if bar:
-        bar[0].close()
-    return assistant
+    with ConsoleProgress() as progress:
+        return Assistant.load(rebuild=rebuild, progress=progress)
 
 
 def _passage_json(p) -> dict:

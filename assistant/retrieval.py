@@ -145,6 +145,8 @@ class Retriever:
 
         ``focus``: the words a follow-up adds to the conversation ("And in Pakistan?"); they weigh triple.
         """
+        # Markup is not content: "<script>alert(1)</script>" asks about nothing in the documents.
+        question = re.sub(r"<[^<>]{1,200}>", " ", question)
         lang = lang or detect_language(question)
         translations = tuple(self.glossary.translate(question, lang))
         focus_words = set(_content_words(focus))

@@ -72,7 +72,7 @@ def test_english_question_answered_from_dutch_text_says_so(assistant, corpus_tex
 
 @pytest.mark.parametrize(
     "question", ["What is the capital of Australia?", "Geef me een recept voor appeltaart.",
-                 "Who won the football world cup in 2018?"],
+                 "Who won the football world cup in 2018?", "<script>alert(1)</script>"],
 )
 def test_out_of_scope_questions_are_declined_without_sources(assistant, question):
     answer = assistant.ask(question)

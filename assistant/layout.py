@@ -1,0 +1,181 @@
+"""The Gradio layout: components, their Dutch/English labels, and the events wired to ``ChatApp``.
+
+>>> demo = build(ChatApp(assistant, store), "nl")           # doctest: +SKIP
+>>> demo.launch(css=theme.CSS, head=theme.HEAD)                     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from typing import TYPE_CHECKING
+
+import gradio as gr
+
+from . import __version__
+from .conversation import Conversation
+from .labels import LANGUAGE_CHOICES, LANGUAGE_LABEL, label, preferred_language, ui_language
+from .ui import sources_panel
+
+if TYPE_CHECKING:
+    from .webapp import ChatApp
+
+logger = logging.getLogger(__name__)
+
+
+def _header(lang: str) -> str:
+    return f"# {label(lang, 'title')}\n{label(lang, 'subtitle')}"
+
+
+def _footer(lang: str) -> str:
+    return f"{label(lang, 'footer')} · v{__version__}"
+
+
+def build(app: ChatApp, lang: str) -> gr.Blocks:
+    """All tabs of the app, wired to ``app``'s handlers; ``lang`` is the language before the browser's is known."""
+    chunks = app.assistant.chunks
+
+    def purpose_choices(code: str) -> list[tuple[str, int]]:
+        return [(p.title, p.index) for p in app.guide.purposes(code)]
+
+    def example_samples(code: str) -> list[list[str]]:
+        return [[html.escape(q)] for q in app.examples(code)]
+
+    with gr.Blocks(title=label(lang, "title"), fill_width=True, delete_cache=(3600, 3600),
+                   analytics_enabled=False) as demo:
+        conversation = gr.State(Conversation())
+        feedback_row = gr.State(None)
+        with gr.Row(elem_id="header"):
+            header = gr.Markdown(_header(lang), elem_id="title")
+            language = gr.Radio(LANGUAGE_CHOICES, value=lang, label=LANGUAGE_LABEL, elem_id="language",
+                                scale=0, min_width=240)
+        with gr.Tabs(elem_id="tabs"):
+            with gr.Tab(label(lang, "tab_chat"), id="chat", elem_id="tab-chat") as tab_chat:
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3):
+                        chatbot = gr.Chatbot(
+                            label=label(lang, "chat_label"), elem_id="chat", height=560, latex_delimiters=[],
+                            placeholder=label(lang, "chat_placeholder"), feedback_options=("Like", "Dislike"),
+                            buttons=["copy", "copy_all"], autoscroll=True)
+                        with gr.Row():
+                            question = gr.Textbox(label=label(lang, "question"), elem_id="question",
+                                                  placeholder=label(lang, "question_placeholder"), lines=1,
+                                                  max_lines=8, scale=5, autofocus=True)
+                            with gr.Column(scale=1, min_width=140):
+                                send = gr.Button(label(lang, "send"), variant="primary", elem_id="send")
+                                new = gr.Button(label(lang, "new_conversation"), elem_id="new-conversation")
+                        with gr.Group(visible=False, elem_id="comment-box") as comment_box:
+                            comment_prompt = gr.Markdown(elem_id="comment-prompt")
+                            comment = gr.Textbox(label=label(lang, "comment"), elem_id="comment",
+                                                 placeholder=label(lang, "comment_placeholder"), lines=2)
+                            send_comment = gr.Button(label(lang, "send_comment"), size="sm", elem_id="send-comment")
+                        # Rendered as (escaped) HTML: text samples are cut at 60 characters, purposes are longer.
+                        examples = gr.Dataset(label=label(lang, "examples"), components=["html"], type="index",
+                                              samples=example_samples(lang), elem_id="examples",
+                                              samples_per_page=12)
+                    with gr.Column(scale=2, elem_id="sources-column"):
+                        sources_title = gr.Markdown(f"### {label(lang, 'sources')}")
+                        sources = gr.HTML(sources_panel(Conversation(), -1, chunks, lang), elem_id="sources",
+                                          js_on_load=None)
+            with gr.Tab(label(lang, "tab_partners"), id="partners", elem_id="tab-partners") as tab_partners:
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=2):
+                        purpose = gr.Radio(purpose_choices(lang), value=None, label=label(lang, "purpose"),
+                                           elem_id="purpose")
+                        topic = gr.Textbox(label=label(lang, "topic"), placeholder=label(lang, "topic_placeholder"),
+                                           elem_id="topic")
+                        show = gr.Button(label(lang, "show_partners"), variant="primary", elem_id="show-partners")
+                    with gr.Column(scale=3):
+                        partner_result = gr.HTML(app.partners(None, "", lang), elem_id="partner-result",
+                                                 js_on_load=None)
+            with gr.Tab(label(lang, "tab_export"), id="export", elem_id="tab-export") as tab_export:
+                export_conv_title = gr.Markdown(f"### {label(lang, 'export_conversation')}\n"
+                                                f"{label(lang, 'export_conversation_info')}")
+                with gr.Row():
+                    export_conv = gr.Button(label(lang, "export_conversation"), variant="primary",
+                                            elem_id="export-conv", scale=0, min_width=260)
+                export_topic_title = gr.Markdown(f"### {label(lang, 'export_topic')}")
+                with gr.Row(equal_height=True):
+                    export_topic_box = gr.Textbox(label=label(lang, "export_topic_label"), elem_id="export-topic",
+                                                  scale=3, placeholder=label(lang, "export_topic_placeholder"))
+                    export_count = gr.Slider(3, 20, value=8, step=1, label=label(lang, "export_topic_count"), scale=1)
+                with gr.Row():
+                    export_topic = gr.Button(label(lang, "export_topic"), elem_id="export-topic-button", scale=0,
+                                             min_width=260)
+                files = gr.File(label=label(lang, "export_files"), file_count="multiple", interactive=False,
+                                elem_id="export-files")
+        footer = gr.Markdown(_footer(lang), elem_id="footer")
+
+        # --- chat -----------------------------------------------------------------------------------
+        chat_outputs = [chatbot, conversation, question, sources, comment_box]
+        question.submit(app.respond, [question, conversation, language], chat_outputs, concurrency_limit=8)
+        send.click(app.respond, [question, conversation, language], chat_outputs, concurrency_limit=8)
+        examples.click(app.ask_example, [examples, conversation, language], chat_outputs, concurrency_limit=8)
+        new_outputs = [chatbot, conversation, sources, comment_box, feedback_row]
+        new.click(app.new_conversation, [language], new_outputs)
+        chatbot.clear(app.new_conversation, [language], new_outputs)
+
+        def on_select(conv: Conversation, code: str, evt: gr.SelectData) -> str:
+            return app.show_sources(conv, code, evt.index)
+
+        chatbot.select(on_select, [conversation, language], [sources])
+
+        def on_like(conv: Conversation, code: str, evt: gr.LikeData, request: gr.Request) -> tuple:
+            session = getattr(request, "session_hash", None) or "anonymous"
+            return app.rate(conv, code, session, evt.index, evt.liked)
+
+        chatbot.like(on_like, [conversation, language], [feedback_row, comment_box, comment_prompt])
+        send_comment.click(app.comment, [comment, feedback_row, language], [comment_box, comment])
+        comment.submit(app.comment, [comment, feedback_row, language], [comment_box, comment])
+
+        # --- partner finder and export ---------------------------------------------------------------
+        partner_inputs = [purpose, topic, language]
+        purpose.change(app.partners, partner_inputs, [partner_result])
+        show.click(app.partners, partner_inputs, [partner_result])
+        topic.submit(app.partners, partner_inputs, [partner_result])
+        export_conv.click(app.export_conversation, [conversation, language], [files])
+        export_topic.click(app.export_topic, [export_topic_box, export_count, language], [files])
+        export_topic_box.submit(app.export_topic, [export_topic_box, export_count, language], [files])
+
+        # --- language ---------------------------------------------------------------------------------
+        def relabel(code: str, conv: Conversation, chosen: int | None, topic_text: str) -> tuple:
+            code = ui_language(code)
+            return (
+                gr.update(value=_header(code)),
+                gr.update(label=label(code, "tab_chat")), gr.update(label=label(code, "tab_partners")),
+                gr.update(label=label(code, "tab_export")),
+                gr.update(label=label(code, "chat_label"), placeholder=label(code, "chat_placeholder")),
+                gr.update(label=label(code, "question"), placeholder=label(code, "question_placeholder")),
+                gr.update(value=label(code, "send")), gr.update(value=label(code, "new_conversation")),
+                gr.update(label=label(code, "comment"), placeholder=label(code, "comment_placeholder")),
+                gr.update(value=label(code, "send_comment")),
+                gr.Dataset(label=label(code, "examples"), samples=example_samples(code)),
+                gr.update(value=f"### {label(code, 'sources')}"),
+                sources_panel(conv or Conversation(), -1, chunks, code),
+                gr.update(label=label(code, "purpose"), choices=purpose_choices(code), value=chosen),
+                gr.update(label=label(code, "topic"), placeholder=label(code, "topic_placeholder")),
+                gr.update(value=label(code, "show_partners")),
+                app.partners(chosen, topic_text, code),
+                gr.update(value=f"### {label(code, 'export_conversation')}\n{label(code, 'export_conversation_info')}"),
+                gr.update(value=label(code, "export_conversation")),
+                gr.update(value=f"### {label(code, 'export_topic')}"),
+                gr.update(label=label(code, "export_topic_label"), placeholder=label(code, "export_topic_placeholder")),
+                gr.update(label=label(code, "export_topic_count")), gr.update(value=label(code, "export_topic")),
+                gr.update(label=label(code, "export_files")), gr.update(value=_footer(code)),
+            )
+
+        relabelled = [header, tab_chat, tab_partners, tab_export, chatbot, question, send, new, comment,
+                      send_comment, examples, sources_title, sources, purpose, topic, show, partner_result,
+                      export_conv_title, export_conv, export_topic_title, export_topic_box, export_count,
+                      export_topic, files, footer]
+
+        # The switch is no output of its own event: re-rendering it there left its checked state invisible.
+        language.input(relabel, [language, conversation, purpose, topic], relabelled)
+
+        def browser_language(conv: Conversation, chosen: int | None, topic_text: str, request: gr.Request) -> tuple:
+            headers = getattr(request, "headers", None) or {}
+            code = preferred_language(headers.get("accept-language"))
+            return (gr.update(value=code),) + relabel(code, conv, chosen, topic_text)
+
+        demo.load(browser_language, [conversation, purpose, topic], [language] + relabelled)
+    return demo

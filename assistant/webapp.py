@@ -1,0 +1,247 @@
+"""The Gradio app: layout and event handlers wired to the library through the pure functions of ``ui``.
+
+Handlers live on ``ChatApp`` and take plain values, so they can be called (and tested) without a
+browser. Errors are translated here, once: a question that cannot be asked gets a polite warning in
+the interface language, and an unexpected failure a friendly message (the details go to the log)
+while the app keeps serving everyone else.
+
+>>> blocks = ChatApp(Assistant.load(), FeedbackStore(Path("feedback.sqlite3"))).blocks()   # doctest: +SKIP
+>>> blocks.launch(css=theme.CSS, head=theme.HEAD)                                           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import gradio as gr
+
+from .answer import Answer
+from .conversation import Conversation, Exchange
+from .errors import QuestionError
+from .export import Report, conversation_report, file_stem, topic_report, write_exports
+from .feedback import Feedback, FeedbackError, FeedbackStore
+from .labels import label, ui_language
+from .partners import PartnerGuide, find_partners
+from .ui import (
+    chat_messages, example_questions, exchange_index, recommendation_html, refusal, sources_panel, stream_prefixes,
+)
+
+logger = logging.getLogger(__name__)
+
+STREAM_DELAY = 0.03
+
+
+@contextmanager
+def _friendly_errors(lang: str, what: str) -> Iterator[None]:
+    """The app's edge: an unexpected failure is logged and shown as a friendly message (gr.Error)."""
+    try:
+        yield
+    except gr.Error:
+        raise
+    except Exception as exc:
+        logger.exception("%s failed", what)
+        raise gr.Error(label(lang, "internal_error")) from exc
+
+
+class ChatApp:
+    """One app over one loaded Assistant; per-user data lives in ``gr.State``, never here."""
+
+    def __init__(self, assistant, feedback: FeedbackStore, stream_delay: float = STREAM_DELAY,
+                 export_dir: Path | None = None) -> None:
+        self.assistant = assistant
+        self.feedback = feedback
+        self.stream_delay = stream_delay
+        self.guide = PartnerGuide.build(assistant.chunks, assistant.documents)
+        self._exports = None if export_dir else tempfile.TemporaryDirectory(prefix="ser-assistant-exports-")
+        self.export_dir = Path(export_dir) if export_dir else Path(self._exports.name)
+
+    @property
+    def max_chars(self) -> int:
+        return self.assistant.settings.max_question_chars
+
+    def examples(self, lang: str) -> list[str]:
+        """The example questions shown in ``lang``: one per collaboration purpose, then general ones."""
+        return example_questions(self.guide.purposes(lang), lang)
+
+    # --- chat -----------------------------------------------------------------------------------
+
+    def respond(self, question: str, conversation: Conversation | None, lang: str) -> Iterator[tuple]:
+        """Answer ``question`` in the conversation; yields (messages, conversation, input box, sources, comment box).
+
+        The answer streams in: a language model's draft as it is written (then the verified answer),
+        the extractive answer word by word. A question that cannot be asked leaves everything as it
+        was (the text stays in the box, to be shortened) and shows a polite warning.
+
+        >>> steps = list(app.respond("Wie nog meer?", conversation, "nl"))     # doctest: +SKIP
+        """
+        conversation = conversation or Conversation()
+        lang = ui_language(lang)
+        refused = refusal(question, self.max_chars, lang)
+        if refused:
+            gr.Warning(html.escape(refused))
+            yield (chat_messages(conversation), conversation, gr.update(), gr.update(), gr.update())
+            return
+        pending = conversation.add(Exchange(question, error=label(lang, "thinking")))
+        yield chat_messages(pending), conversation, "", gr.update(), gr.update(visible=False)
+        drafted = False
+        exchange = Exchange(question, error=label(lang, "internal_error"))
+        for item in self._answer(question, conversation, lang):
+            if isinstance(item, Exchange):
+                exchange = item
+            else:  # a draft: shown as it grows, replaced by the verified answer
+                drafted = True
+                draft = conversation.add(Exchange(question))
+                yield chat_messages(draft, streaming=item), conversation, "", gr.update(), gr.update()
+        updated = conversation.add(exchange)
+        if exchange.answer is not None and not drafted:
+            for shown in stream_prefixes(exchange.answer.text):
+                yield chat_messages(updated, streaming=shown), conversation, "", gr.update(), gr.update()
+                time.sleep(self.stream_delay)
+        yield (chat_messages(updated), updated, "", sources_panel(updated, -1, self.assistant.chunks, lang),
+               gr.update())
+
+    def _answer(self, question: str, conversation: Conversation, lang: str) -> Iterator[str | Exchange]:
+        """Draft texts (from a language model), then the Exchange: the answer, or a friendly error."""
+        try:
+            for item in self.assistant.ask_stream(question, history=conversation.history()):
+                if isinstance(item, Answer):
+                    yield Exchange(question, item)
+                    return
+                yield str(item)
+            raise RuntimeError("the assistant gave no answer")
+        except QuestionError as exc:  # refusal() checked the same rules first; kept for safety
+            logger.info("question refused: %s", exc)
+            yield Exchange(question, error=label(lang, "junk"))
+        except Exception:  # the edge: log everything, show a friendly message, keep serving
+            logger.exception("answering failed for a question of %d characters", len(question))
+            yield Exchange(question, error=label(lang, "internal_error"))
+
+    def ask_example(self, index: int | None, conversation: Conversation | None, lang: str) -> Iterator[tuple]:
+        """Ask the example question at ``index`` of the current language's examples."""
+        examples = self.examples(ui_language(lang))
+        if index is None or not 0 <= int(index) < len(examples):
+            return
+        yield from self.respond(examples[int(index)], conversation, lang)
+
+    def show_sources(self, conversation: Conversation | None, lang: str, message_index: Any) -> str:
+        """The sources panel for the exchange of a clicked message."""
+        conversation = conversation or Conversation()
+        turn = min(exchange_index(message_index), len(conversation) - 1)
+        return sources_panel(conversation, turn, self.assistant.chunks, ui_language(lang))
+
+    def new_conversation(self, lang: str) -> tuple:
+        """Forget the conversation: empty chat, empty sources, no pending comment."""
+        return [], Conversation(), sources_panel(Conversation(), -1, self.assistant.chunks, ui_language(lang)), \
+            gr.update(visible=False), None
+
+    # --- feedback ---------------------------------------------------------------------------------
+
+    def rate(self, conversation: Conversation | None, lang: str, session: str, message_index: Any,
+             liked: bool | str | None) -> tuple:
+        """Store a thumbs up/down on an answer; returns (row id, comment box update, comment prompt).
+
+        ``session`` is the browser session; with the conversation's id it names the answer's
+        conversation, so a new conversation's first answer does not replace the last one's rating.
+
+        >>> row, box, prompt = app.rate(conversation, "en", "session-hash", 1, False)   # doctest: +SKIP
+        """
+        conversation = conversation or Conversation()
+        lang = ui_language(lang)
+        session = f"{session}/{conversation.id}"
+        turn = exchange_index(message_index)
+        exchange = conversation.exchange(turn) if turn < len(conversation) else None
+        if exchange is None or exchange.answer is None:
+            return None, gr.update(visible=False), gr.update()
+        try:
+            if liked is True or liked is False:
+                answer = exchange.answer
+                row = self.feedback.record(Feedback(session, turn, "up" if liked else "down", exchange.question,
+                                                    answer.text, answer.lang, answer.abstained, answer.citations))
+                prompt = label(lang, "feedback_up" if liked else "feedback_down")
+                return row, gr.update(visible=True), prompt
+            self.feedback.withdraw(session, turn)
+            gr.Info(label(lang, "feedback_cleared"))
+            return None, gr.update(visible=False), gr.update()
+        except FeedbackError:
+            logger.exception("feedback could not be stored")
+            gr.Warning(label(lang, "feedback_failed"))
+            return None, gr.update(visible=False), gr.update()
+
+    def comment(self, text: str, row: int | None, lang: str) -> tuple:
+        """Attach the comment to the rating just given; returns (comment box update, comment text)."""
+        lang = ui_language(lang)
+        if row is None or not (text or "").strip():
+            return gr.update(visible=False), ""
+        try:
+            self.feedback.add_comment(int(row), text[: self.max_chars])
+            gr.Info(label(lang, "comment_saved"))
+        except FeedbackError:
+            logger.exception("comment could not be stored")
+            gr.Warning(label(lang, "feedback_failed"))
+        return gr.update(visible=False), ""
+
+    # --- partner finder and export --------------------------------------------------------------------
+
+    def partners(self, purpose: int | None, topic: str, lang: str) -> str:
+        """The partner finder's result for the chosen purpose (and optional stakeholder or topic).
+
+        >>> app.partners(0, "vakbond", "nl")                                  # doctest: +SKIP
+        '<div class="partner-result" data-purpose="0"><h3>Aanbevolen voor “Kennis ophalen …'
+        """
+        lang = ui_language(lang)
+        if not self.guide.purposes(lang):
+            return f'<p class="no-sources">{label(lang, "no_guide")}</p>'
+        if purpose is None:
+            return f'<p class="hint">{label(lang, "pick_purpose")}</p>'
+        topic = (topic or "").strip()
+        refused = refusal(topic, self.max_chars, lang) if topic else None
+        if refused:
+            gr.Warning(html.escape(refused))
+            topic = ""
+        with _friendly_errors(lang, "the partner finder"):
+            rec = find_partners(self.assistant, self.guide, int(purpose), lang, topic)
+            return recommendation_html(rec, self.assistant.chunks, lang)
+
+    def export_conversation(self, conversation: Conversation | None, lang: str) -> list[str] | None:
+        """The conversation as Markdown and DOCX files (paths), or a warning when there is nothing yet.
+
+        >>> app.export_conversation(conversation, "nl")                       # doctest: +SKIP
+        ['/tmp/…/gesprek-met-de-ser-dialoogassistent-20250101-1200.md', '/tmp/…/….docx']
+        """
+        lang = ui_language(lang)
+        report = conversation_report(conversation or Conversation(), lang)
+        if not report.entries:
+            gr.Warning(label(lang, "nothing_to_export"))
+            return None
+        with _friendly_errors(lang, "exporting a conversation"):
+            return self._write(report)
+
+    def export_topic(self, topic: str, count: float, lang: str) -> list[str] | None:
+        """A topic's best passages as Markdown and DOCX files (paths)."""
+        lang = ui_language(lang)
+        refused = refusal(topic, self.max_chars, lang)
+        if refused:
+            gr.Warning(html.escape(refused))
+            return None
+        with _friendly_errors(lang, "exporting a topic"):
+            passages = self.assistant.retrieve(topic.strip(), k=int(count))
+            return self._write(topic_report(topic.strip(), passages, lang))
+
+    def _write(self, report: Report) -> list[str]:
+        folder = self.export_dir / uuid.uuid4().hex  # one folder per export: users never share a file
+        return [str(path) for path in write_exports(report, folder, file_stem(report.title, report.created))]
+
+    # --- the layout ------------------------------------------------------------------------------------
+
+    def blocks(self, lang: str = "en") -> gr.Blocks:
+        """The whole app. The interface language follows the browser on load and the switch after that."""
+        from .layout import build
+
+        return build(self, ui_language(lang))

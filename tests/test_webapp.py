@@ -1,0 +1,191 @@
+"""The app's event handlers, called as plain functions over the real assistant and a real SQLite file."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+from pathlib import Path
+
+import gradio as gr
+import pytest
+
+from assistant.conversation import Conversation, Exchange
+from assistant.feedback import FeedbackStore
+from assistant.labels import label
+from assistant.webapp import ChatApp
+
+
+@pytest.fixture
+def app(assistant, tmp_path) -> ChatApp:
+    return ChatApp(assistant, FeedbackStore(tmp_path / "feedback.sqlite3"), stream_delay=0, export_dir=tmp_path / "x")
+
+
+def ask(app: ChatApp, question: str, conversation: Conversation | None = None, lang: str = "en") -> list[tuple]:
+    return list(app.respond(question, conversation or Conversation(), lang))
+
+
+def test_answer_streams_in_then_shows_its_sources(app):
+    steps = ask(app, "Who should I partner with to verify wage information in Pakistan?")
+    messages, conversation, box, sources, _ = steps[-1]
+    assert box == "" and len(conversation) == 1
+    answer = conversation.exchanges[0].answer
+    assert not answer.abstained and answer.citations
+    assert steps[0][0][-1]["content"] == label("en", "thinking").replace(".", "\\.")
+    streamed = [s[0][-1]["content"] for s in steps[1:-1]]
+    assert len(streamed) >= 5 and all(len(a) <= len(b) for a, b in zip(streamed, streamed[1:]))
+    assert messages[-1]["content"].count('class="cite"') == len(re.findall(r"\[\d+\]", answer.text)) >= 1
+    cards = re.findall(r'<article class="source" id="src-0-(\d+)"', sources)
+    assert cards == [str(n) for n in range(1, len(answer.citations) + 1)]
+    assert "<mark>" in sources
+
+
+def test_follow_up_questions_use_the_conversation_in_the_users_language(app):
+    conv = ask(app, "Met wie werk ik samen om lonen te verifiëren?", lang="en")[-1][1]
+    follow_up = ask(app, "Wie nog meer?", conv, lang="en")[-1][1].exchanges[-1].answer
+    assert follow_up.lang == "nl" and not follow_up.abstained and follow_up.citations
+    alone = ask(app, "Wie nog meer?", lang="en")[-1][1].exchanges[-1].answer
+    assert alone.abstained  # without the conversation the question says nothing
+    conv = ask(app, "Who can help me verify wage information?")[-1][1]
+    pakistan = ask(app, "And in Pakistan?", conv)[-1][1].exchanges[-1].answer
+    assert pakistan.lang == "en" and not pakistan.abstained and "Pakistan" in pakistan.text
+
+
+def test_uncovered_question_says_so_and_shows_no_sources(app):
+    *_, (messages, conversation, _, sources, _) = ask(app, "What is the capital of Australia?")
+    assert conversation.exchanges[0].answer.abstained
+    assert "cite" not in messages[-1]["content"]
+    assert "<article" not in sources and label("en", "sources_none") in sources
+
+
+def test_too_long_input_is_refused_politely_and_kept_for_editing(app):
+    with pytest.warns(UserWarning, match="characters long"):
+        steps = ask(app, "Why? " * 600)
+    [(messages, conversation, box, sources, _)] = steps
+    assert messages == [] and len(conversation) == 0
+    assert box == gr.update() and sources == gr.update()  # the text stays in the box
+
+
+class Broken:
+    """The real assistant, except that answering and searching fail unexpectedly (nothing real fails on demand)."""
+
+    def __init__(self, assistant) -> None:
+        self._assistant = assistant
+
+    def __getattr__(self, name):
+        return getattr(self._assistant, name)
+
+    def ask(self, *args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    def ask_stream(self, *args, **kwargs):
+        yield "A draft that will not"
+        raise RuntimeError("disk on fire")
+
+    def retrieve(self, *args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+
+def test_internal_error_is_friendly_logged_and_the_app_keeps_serving(assistant, tmp_path, caplog):
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    broken = ChatApp(Broken(assistant), store, stream_delay=0, export_dir=tmp_path / "x")
+    with caplog.at_level(logging.ERROR, logger="assistant.webapp"):
+        *_, (messages, conversation, box, sources, _) = ask(broken, "Met wie werk ik samen?", lang="nl")
+    assert messages[-1]["content"] == label("nl", "internal_error").replace(".", "\\.").replace("(", "\\(")
+    assert "disk on fire" not in messages[-1]["content"]
+    assert any("disk on fire" in r.exc_text for r in caplog.records if r.exc_text)
+    assert label("nl", "sources_error") in sources
+    healthy = ChatApp(assistant, store, stream_delay=0, export_dir=tmp_path / "x")
+    *_, (_, after, _, sources, _) = ask(healthy, "Met wie werk ik samen voor logistiek?", conversation, "nl")
+    assert len(after) == 2 and after.exchanges[1].answer.citations and "<article" in sources
+    assert after.history()[0].question == "Met wie werk ik samen voor logistiek?"  # the failure is no history
+
+
+def test_thumbs_and_comment_are_stored_in_sqlite(app, tmp_path):
+    conv = ask(app, "Who should I partner with to verify wage information in Pakistan?")[-1][1]
+    conv = conv.add(Exchange("broken?", error="Sorry"))
+    row, box, prompt = app.rate(conv, "nl", "session-1", 1, False)
+    assert row is not None and box["visible"] is True and prompt == label("nl", "feedback_down")
+    app.comment("Mist de vakbond", row, "nl")
+    with sqlite3.connect(tmp_path / "feedback.sqlite3") as connection:
+        stored = connection.execute("SELECT rating, comment, question, answer, session, turn FROM feedback").fetchall()
+    answer = conv.exchanges[0].answer.text
+    key = f"session-1/{conv.id}"
+    assert stored == [("down", "Mist de vakbond", conv.exchanges[0].question, answer, key, 0)]
+    assert app.rate(conv, "nl", "session-1", 3, True)[0] is None  # an error message is no answer to rate
+    new_conv = ask(app, "Met wie werk ik samen voor logistiek?", lang="nl")[-1][1]
+    assert app.rate(new_conv, "nl", "session-1", 1, True)[0] != row  # its first answer is another answer
+    assert [r["rating"] for r in app.feedback.rows()] == ["down", "up"]
+    app.rate(conv, "nl", "session-1", [1, 0], "")  # clicking the thumb again withdraws it
+    assert [r["session"] for r in app.feedback.rows()] == [f"session-1/{new_conv.id}"]
+
+
+def test_partner_finder_handler(app):
+    assert label("en", "pick_purpose") in app.partners(None, "", "en")
+    html = app.partners(2, "", "nl")
+    assert "Logistieke organisatie en coördinatie van een fysieke dialoog" in html
+    assert html.count('<article class="source"') >= 2
+    with pytest.warns(UserWarning):
+        assert "partner-result" in app.partners(0, "\x00\x01", "en")  # a junk topic is dropped, not fatal
+
+
+def test_exports_are_written_as_markdown_and_docx(app):
+    with pytest.warns(UserWarning, match="nothing to export"):
+        assert app.export_conversation(Conversation(), "en") is None
+    conv = ask(app, "Met wie werk ik samen om lonen te verifiëren?")[-1][1]
+    files = [Path(f) for f in app.export_conversation(conv, "nl")]
+    assert [f.suffix for f in files] == [".md", ".docx"] and all(f.stat().st_size > 0 for f in files)
+    assert "Met wie werk ik samen om lonen te verifiëren?" in files[0].read_text(encoding="utf-8")
+    topic = [Path(f) for f in app.export_topic("vertrouwen", 3, "nl")]
+    assert topic[0].read_text(encoding="utf-8").count("#### [") == 3
+
+
+def test_the_layout_builds_without_launching(app):
+    demo = app.blocks("nl")
+    assert isinstance(demo, gr.Blocks)
+    config = demo.get_config_file()
+    ids = {c["props"].get("elem_id") for c in config["components"]}
+    assert {"chat", "question", "send", "new-conversation", "sources", "purpose", "topic", "examples",
+            "export-conv", "comment"} <= ids
+    examples = next(c for c in config["components"] if c["props"].get("elem_id") == "examples")
+    samples = [s[0] for s in examples["props"]["samples"]]
+    assert len(samples) == 7 + 2 and all(s.startswith("Met wie werk ik samen als het gaat om ") for s in samples[:7])
+    purpose = next(c for c in config["components"] if c["props"].get("elem_id") == "purpose")
+    assert len(purpose["props"]["choices"]) == 7
+
+
+def test_partner_finder_and_export_failures_are_friendly_errors(assistant, tmp_path, caplog):
+    broken = ChatApp(Broken(assistant), FeedbackStore(tmp_path / "fb.sqlite3"), export_dir=tmp_path / "x")
+    with caplog.at_level(logging.ERROR, logger="assistant.webapp"):
+        with pytest.raises(gr.Error, match="something went wrong"):
+            broken.partners(0, "vakbond", "en")
+        with pytest.raises(gr.Error, match="er ging bij ons iets mis"):
+            broken.export_topic("vertrouwen", 3, "nl")
+    assert sum("disk on fire" in (r.exc_text or "") for r in caplog.records) == 2
+
+
+class Drafting:
+    """The real assistant behind a language model's way of streaming: growing drafts, then the verified Answer."""
+
+    def __init__(self, assistant) -> None:
+        self._assistant = assistant
+
+    def __getattr__(self, name):
+        return getattr(self._assistant, name)
+
+    def ask_stream(self, question, history=None):
+        yield "Contact a <b>local"
+        yield "Contact a <b>local</b> trade union [1"
+        yield from self._assistant.ask_stream(question, history=history)
+
+
+def test_a_language_models_draft_streams_as_text_then_the_verified_answer(assistant, tmp_path):
+    app = ChatApp(Drafting(assistant), FeedbackStore(tmp_path / "fb.sqlite3"), export_dir=tmp_path / "x")
+    steps = ask(app, "Who should I partner with to verify wage information in Pakistan?")
+    assert len(steps) == 4  # thinking, two drafts, the answer (no word-by-word replay of a streamed answer)
+    assert [s[0][-1]["content"] for s in steps[1:3]] == ["Contact a &lt;b&gt;local",
+                                                         "Contact a &lt;b&gt;local&lt;/b&gt; trade union \\[1"]
+    assert all(len(s[1]) == 0 for s in steps[:3])  # nothing is kept until the answer is verified
+    messages, conversation, _, sources, _ = steps[-1]
+    assert conversation.exchanges[0].answer.citations and 'class="cite"' in messages[-1]["content"]
+    assert "<article" in sources
