@@ -84,7 +84,8 @@ class Assistant:
         }
         report = sync_index(store, chunks, embedder, glossary, build_info, settings.cross_lingual_gloss, progress)
         assistant = cls(settings, documents, chunks, embedder, store, glossary, report)
-        assistant.retriever.search("warm-up", k=1)  # load the language detector and model kernels now
+        for warm_up in ("Who can help with supplier dialogue?", "Met wie werk ik samen aan de dialoog?"):
+            assistant.retriever.search(warm_up, k=1)  # load the language detector, lexicons and model kernels now
         return assistant
 
     # --- the public API -----------------------------------------------------------------------

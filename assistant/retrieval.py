@@ -11,6 +11,7 @@ import logging
 import math
 import re
 from dataclasses import dataclass, replace
+from difflib import get_close_matches
 from typing import Literal
 
 from .chunking import Chunk
@@ -61,6 +62,8 @@ class Concept:
     weight: float
     unknown: bool = False
     salient: bool = False
+    #: Corpus stems found for a word the corpus does not have as such (a typo or another inflection).
+    corrected: frozenset[str] = frozenset()
 
 
 UNKNOWN_SALIENT_WEIGHT = 6.0
@@ -136,6 +139,9 @@ class Retriever:
         self._terms = dict(zip(self.lexical.ids, self.lexical.terms))
         self._doc_lang = {c.doc_id: c.lang for c in chunks}
         self._words = {w for c in chunks for w in tokenize(c.representation)}
+        self._words_by_initial: dict[str, list[str]] = {}
+        for w in sorted(self._words):
+            self._words_by_initial.setdefault(w[0], []).append(w)
 
     # --- the question ---------------------------------------------------------------------------
 
@@ -153,9 +159,15 @@ class Retriever:
         concepts = tuple(
             replace(c, weight=c.weight * 3) if c.word in focus_words else c
             for c in (self._concept(word, lang, question) for word in _content_words(question)))
-        return Query(question, lang, tuple(query_terms(question, lang)),
+        corrections = [t for c in concepts for t in sorted(c.corrected)]
+        return Query(question, lang, tuple(dict.fromkeys(query_terms(question, lang) + corrections)),
                      tuple(translated_terms(list(translations), lang)), translations, concepts, avoid)
 
+
+    def _idf(self, word: str, lang: str, df: int) -> float:
+        # Rare in the corpus but everyday in the language ("geef", "late") is weak evidence of topic.
+        specificity = min(1.0, max(0.3, (7.0 - zipf_frequency(word, lang)) / 3.0))
+        return specificity * math.log((len(self.chunks) + 1) / (df + 0.5))
 
     def _concept(self, word: str, lang: str, question: str) -> Concept:
         stems = set(stem_words([word], "nl") + stem_words([word], "en"))
@@ -163,16 +175,20 @@ class Retriever:
         for phrase in self.glossary.translate(word, lang):
             stems |= set(lexical_terms(phrase, "en" if lang == "nl" else "nl"))
         df = sum(1 for terms in self.lexical.terms if terms & stems)
-        if df == 0 and len(word) >= 6:  # "Pakistani" ~ "Pakistan", "nakomt" ~ "nakomen": a long shared prefix
+        if df == 0 and len(word) >= 5:
+            # "Pakistani" ~ "Pakistan", "nakomt" ~ "nakomen" (a long shared prefix); "suplier" ~ "supplier"
+            # (a typo: a close spelling in the corpus, by difflib's ratio).
             prefix = word[: max(5, len(word) - 2)]
-            words = [w for w in self._words if w.startswith(prefix)]
+            words = [w for w in self._words if w.startswith(prefix)] if len(word) >= 6 else []
+            similar = self._words_by_initial.get(word[0], ())
+            words += get_close_matches(word, [w for w in similar if abs(len(w) - len(word)) <= 2], n=3, cutoff=0.85)
             related = set(stem_words(words, "nl") + stem_words(words, "en"))
             stems |= related
             df = sum(1 for terms in self.lexical.terms if terms & related)
+            if df:
+                return Concept(word, frozenset(stems), self._idf(word, lang, df), corrected=frozenset(related))
         if df:
-            # Rare in the corpus but everyday in the language ("geef", "late") is weak evidence of topic.
-            specificity = min(1.0, max(0.3, (7.0 - zipf_frequency(word, lang)) / 3.0))
-            return Concept(word, frozenset(stems), specificity * math.log((len(self.chunks) + 1) / (df + 0.5)))
+            return Concept(word, frozenset(stems), self._idf(word, lang, df))
         # Unknown to the corpus: a name or rare term ("Bangladesh", "CSDDD") says the question is about
         # something the documents lack; an everyday word ("late", "keen") says little.
         salient = _is_salient(word, question, lang)

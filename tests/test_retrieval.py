@@ -65,3 +65,11 @@ def test_ablation_modes_differ_and_work(assistant):
     lexical = assistant.retrieve(question, k=5, mode="lexical")
     assert all(h.lexical == 0 for h in dense) and all(h.dense == 0 for h in lexical)
     assert dense[0].section.startswith("Organising") or lexical[0].section.startswith("Organising")
+
+
+def test_typos_are_read_as_the_words_they_spell(assistant):
+    query = assistant.retriever.analyse("who do i talk to abt wages pakistan?? our suplier is reluctnt")
+    corrected = {c.word: c.corrected for c in query.concepts}
+    assert "supplier" in corrected["suplier"]
+    assert not any(c.salient for c in query.concepts)  # a typo is not an unknown name
+    assert not assistant.ask("who do i talk to abt wages pakistan?? our suplier is reluctnt").abstained
