@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import shutil
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from .answer import Answer, Answerer, ExtractiveAnswerer, is_partner_question
@@ -158,6 +157,3 @@ class Assistant:
 
     def _conversation_lang(self, turns: list[Turn]) -> str:
         return detect_language(turns[-1].question) if turns else "en"
-
-    def document(self, doc_id: str) -> Document | None:
-        return next((d for d in self.documents if d.id == doc_id), None)

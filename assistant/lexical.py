@@ -50,10 +50,6 @@ class LexicalIndex:
         bm25.index(tokens, show_progress=False)
         return cls([pid for pid, _, _ in passages], [set(t) for t in tokens], bm25)
 
-    @property
-    def vocabulary(self) -> set[str]:
-        return set(self._bm25.vocab_dict)
-
     def search(self, terms: list[str], n: int) -> list[tuple[str, float]]:
         """(id, BM25 score) of the best ``n`` passages with a positive score."""
         known = [t for t in terms if t in self._bm25.vocab_dict]
@@ -62,6 +58,3 @@ class LexicalIndex:
         scores = self._bm25.get_scores(known)
         order = np.argsort(-scores)[:n]
         return [(self.ids[i], float(scores[i])) for i in order if scores[i] > 0]
-
-    def document_frequency(self, term: str) -> int:
-        return sum(term in t for t in self.terms)

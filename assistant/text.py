@@ -52,12 +52,6 @@ def stem_words(words: list[str], lang: str) -> list[str]:
     return _stemmer(lang).stemWords([w.replace("’s", "").replace("’", "") for w in words])
 
 
-def content_words(text: str, lang: str) -> list[str]:
-    """Tokens that are not stopwords in ``lang`` and longer than one character."""
-    stop = STOPWORDS[lang]
-    return [t for t in tokenize(text) if t not in stop and len(t) > 1]
-
-
 @lru_cache(maxsize=100_000)
 def _known(word: str) -> float:
     # Dutch borrows freely from English ("stakeholderdialoog", "managementteam").
