@@ -189,10 +189,10 @@ class ExtractiveAnswerer:
         return coverage + 0.5 * prior + typed - shown
 
     def _select(self, query: Query, passages: list[Passage], limit: int, anchors: int = 3) -> list[_Candidate]:
-        """The best sentence of the best passages, each followed by the sentence after it.
+        """The best sentence of the best passages, each followed by the sentence(s) after it.
 
         Answers often follow the sentence that echoes the question ("Why X? … X matters. Because Y."),
-        so each anchor brings its successor along while the budget lasts.
+        so each anchor brings its successors along while the budget lasts.
         """
         candidates = _candidates(passages)
         if not candidates:
@@ -209,8 +209,10 @@ class ExtractiveAnswerer:
             following = [c for c in candidates if c.passage_rank == anchor.passage_rank and c.position > anchor.position]
             if anchor.text.rstrip().endswith(":"):  # a sentence that opens a list brings the list along
                 chosen += [c for c in following if c.is_item][:LIST_ITEMS]
-            elif following and len(chosen) < limit and not _redundant(following[0], chosen):
-                chosen.append(following[0])
+            else:  # the best passage gets more room: two sentences after its anchor, others one
+                for successor in following[: 2 if len(used_passages) == 1 else 1]:
+                    if len(chosen) < limit and not _redundant(successor, chosen):
+                        chosen.append(successor)
             if len(chosen) >= limit or len(used_passages) >= anchors:
                 break
         return sorted(chosen[: max(limit, LIST_ITEMS + 1)], key=lambda c: (c.passage_rank, c.position))
