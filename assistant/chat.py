@@ -71,22 +71,22 @@ def retrieval_question(question: str, turns: list[Turn], lang: str) -> str:
     return f"{turns[-1].question} {question}"
 
 
-CITED_LINE = re.compile(r"^- (.*?)(?: \[\d+\])+\s*$")
-
-
 def quoted_sentences(answer: str) -> frozenset[str]:
-    r"""The corpus sentences an earlier answer quoted (its "- sentence [n]" lines).
+    r"""The corpus sentences an earlier answer quoted (its cited "- sentence [n]" lines); a quote under a
+    heading ("Praktijkvoorbeeld: …") counts with and without it.
 
     >>> sorted(quoted_sentences("Intro:\n- Ask a union. [1]\n- Ask an NGO. [2]"))
     ['Ask a union.', 'Ask an NGO.']
     """
+    from .citations import statements  # the one parser of answer lines
+
     found = set()
-    for line in answer.splitlines():
-        match = CITED_LINE.match(line.strip())
-        if match:
-            text = match.group(1)
-            found.add(text.split(": ", 1)[1] if re.match(r"^[^:]{1,40}: ", text) and len(text) > 60 else text)
+    for statement in statements(answer):
+        if statement.item and statement.numbers:
+            text = statement.text
             found.add(text)
+            if re.match(r"^[^:]{1,40}: ", text) and len(text) > 60:
+                found.add(text.split(": ", 1)[1])
     return frozenset(found)
 
 

@@ -148,11 +148,5 @@ def full_section(chunks: Iterable[Chunk], passage: Passage) -> str:
 
 
 def passage_from_chunk(chunk: Chunk) -> Passage:
-    """A chunk as a citable Passage (score 0), for citing structure rather than search results.
-
-    >>> passage_from_chunk(chunk).chunk_id == chunk.id                   # doctest: +SKIP
-    True
-    """
-    return Passage(text=chunk.text, doc_id=chunk.doc_id, title=chunk.title, lang=chunk.lang,
-                   section=chunk.section_label, score=0.0, chunk_id=chunk.id, role=chunk.role,
-                   section_path=chunk.section)
+    """A chunk as a citable Passage (score 0), for citing structure rather than search results."""
+    return Passage.from_chunk(chunk)

@@ -47,6 +47,13 @@ class Passage:
     lexical: float = 0.0
     coverage: float = 0.0
 
+    @classmethod
+    def from_chunk(cls, chunk: Chunk, score: float = 0.0, **signals: float) -> Passage:
+        """A chunk as a citable Passage; ``signals`` are the retrieval scores (dense, lexical, coverage)."""
+        return cls(text=chunk.text, doc_id=chunk.doc_id, title=chunk.title, lang=chunk.lang,
+                   section=chunk.section_label, score=score, chunk_id=chunk.id, role=chunk.role,
+                   section_path=chunk.section, **signals)
+
     @property
     def label(self) -> str:
         """How a citation names its source: document title and section."""
@@ -243,12 +250,8 @@ class Retriever:
         return factor
 
     def _passage(self, chunk_id: str, score: float, dense: float, lexical: float, query: Query) -> Passage:
-        c = self.chunks[chunk_id]
-        return Passage(
-            text=c.text, doc_id=c.doc_id, title=c.title, lang=c.lang, section=c.section_label, score=score,
-            chunk_id=c.id, role=c.role, section_path=c.section, dense=dense, lexical=lexical,
-            coverage=query.coverage(self._terms.get(chunk_id, set())),
-        )
+        return Passage.from_chunk(self.chunks[chunk_id], score, dense=dense, lexical=lexical,
+                                  coverage=query.coverage(self._terms.get(chunk_id, set())))
 
     def passage_terms(self, passage: Passage) -> set[str]:
         """The stemmed terms a passage is indexed with (computed for a passage from elsewhere)."""
