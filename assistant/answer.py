@@ -189,10 +189,11 @@ class ExtractiveAnswerer:
         return coverage + 0.5 * prior + typed - shown
 
     def _select(self, query: Query, passages: list[Passage], limit: int, anchors: int = 3) -> list[_Candidate]:
-        """The best sentence of the best passages, each followed by the sentence(s) after it.
+        """The best sentence of the best passages, each with the sentence before it and the one(s) after it.
 
-        Answers often follow the sentence that echoes the question ("Why X? … X matters. Because Y."),
-        so each anchor brings its successors along while the budget lasts.
+        The sentence that echoes the question is often not the one that answers it: the answer may
+        follow it ("… X matters. Because Y.") or precede it ("X requires Y. That is hard from afar."),
+        so each anchor brings its neighbours along while the budget lasts.
         """
         candidates = _candidates(passages)
         if not candidates:
@@ -206,13 +207,15 @@ class ExtractiveAnswerer:
                 continue
             used_passages.append(anchor.passage_rank)
             chosen.append(anchor)
-            following = [c for c in candidates if c.passage_rank == anchor.passage_rank and c.position > anchor.position]
+            same = [c for c in candidates if c.passage_rank == anchor.passage_rank]
+            following = [c for c in same if c.position > anchor.position]
             if anchor.text.rstrip().endswith(":"):  # a sentence that opens a list brings the list along
                 chosen += [c for c in following if c.is_item][:LIST_ITEMS]
             else:  # the best passage gets more room: two sentences after its anchor, others one
-                for successor in following[: 2 if len(used_passages) == 1 else 1]:
-                    if len(chosen) < limit and not _redundant(successor, chosen):
-                        chosen.append(successor)
+                preceding = [c for c in same if c.position == anchor.position - 1 and not c.is_item]
+                for neighbour in preceding + following[: 2 if len(used_passages) == 1 else 1]:
+                    if len(chosen) < limit and not _redundant(neighbour, chosen):
+                        chosen.append(neighbour)
             if len(chosen) >= limit or len(used_passages) >= anchors:
                 break
         return sorted(chosen[: max(limit, LIST_ITEMS + 1)], key=lambda c: (c.passage_rank, c.position))

@@ -110,3 +110,19 @@ def test_a_sentence_that_opens_a_list_brings_the_list(assistant):
     answer = assistant.ask("Which purposes can a collaboration in stakeholder dialogue serve?")
     items = [line for line in answer.text.splitlines() if re.match(r"- \d\. ", line)]
     assert len(items) == 7, answer.text
+
+
+def test_an_anchor_sentence_brings_the_sentence_before_it(assistant):
+    from assistant import Passage
+    from assistant.answer import ExtractiveAnswerer
+
+    text = ("Organising a dialogue abroad requires insight into logistics and accommodation. "
+            "From the Netherlands it is hard to arrange this at a distance. "
+            "Working with a local party therefore makes sense.")
+    passage = Passage(text=text, doc_id="d", title="T", lang="en", section="S", score=1.0, chunk_id="c",
+                      role="content", section_path=("S",), dense=0.5, coverage=1.0)
+    query = assistant.retriever.analyse("Why is it hard to arrange a dialogue from the Netherlands at a distance?")
+    answer = ExtractiveAnswerer(assistant.settings).answer(query, [passage])
+    lines = answer.text.splitlines()[1:]
+    assert lines[0].startswith("- Organising a dialogue abroad requires insight"), answer.text
+    assert lines[1].startswith("- From the Netherlands it is hard"), answer.text
