@@ -8,6 +8,8 @@ baseline is a deliberate command that appends date, commit and reason to eval/ba
 'within tolerance'
 >>> verdict(0.80, expected=0.91, tolerance=0.02)
 'FAIL'
+>>> verdict(8 / 9, expected=0.8889, tolerance=0.02)   # the recorded value, to four decimals
+'OK'
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class Comparison:
 def verdict(actual: float | None, expected: float, tolerance: float, lower_is_better: bool = False) -> str:
     if actual is None:
         return "FAIL"
+    actual = round(actual, 4)  # baselines are recorded to four decimals
     gap = (actual - expected) if not lower_is_better else (expected - actual)
     if gap >= -1e-9:
         return "OK"
