@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     device: str = "cpu"
     #: Also embed an English gloss of non-English passages (the bundled model is English-only).
     cross_lingual_gloss: bool = True
+    #: Also embed each sentence of a passage (and, for non-English text, its gloss): a small model matches
+    #: a question to one sentence far better than to a whole passage (dense-only Recall@5 0.53 -> 0.69 on dev).
+    sentence_vectors: bool = True
 
     # Chunking (characters).
     chunk_min_chars: int = Field(300, ge=50)
@@ -45,7 +48,7 @@ class Settings(BaseSettings):
     candidates: int = Field(30, ge=5, le=500, description="per-retriever depth before fusion")
     rrf_k: int = Field(10, ge=1)
     #: The bundled model is English-only and weaker than BM25 here (see eval/baselines.yaml ablations).
-    dense_weight: float = Field(0.25, ge=0)
+    dense_weight: float = Field(0.5, ge=0)
     lexical_weight: float = Field(1.0, ge=0)
     #: Rerank: fused score x (1 + weight x the passage's weighted coverage of the question's concepts).
     coverage_weight: float = Field(2.0, ge=0)

@@ -78,10 +78,12 @@ class Assistant:
                       "query_prefix": settings.query_prefix, "passage_prefix": settings.passage_prefix},
             "chunking": asdict(chunk_settings),
             "cross_lingual_gloss": settings.cross_lingual_gloss,
+            "sentence_vectors": settings.sentence_vectors,
             "glossary": {"file": str(settings.glossary_path), "sha256": glossary.digest, "entries": len(glossary)},
             "documents": {d.id: {"file": d.file, "sha256": d.sha256, "lang": d.lang} for d in documents},
         }
-        report = sync_index(store, chunks, embedder, glossary, build_info, settings.cross_lingual_gloss, progress)
+        report = sync_index(store, chunks, embedder, glossary, build_info, settings.cross_lingual_gloss, progress,
+                            settings.sentence_vectors)
         assistant = cls(settings, documents, chunks, embedder, store, glossary, report)
         for warm_up in ("Who can help with supplier dialogue?", "Met wie werk ik samen aan de dialoog?"):
             assistant.retriever.search(warm_up, k=1)  # load the language detector, lexicons and model kernels now

@@ -23,13 +23,19 @@ import numpy as np
 from .chunking import Chunk
 from .embedding import Embedder
 from .glossary import Glossary
-from .retrieval import GLOSS_SUFFIX
+from .chunking import split_sentences
 from .store import Record, VectorStore
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 EMBED_BATCH = 64
+# Record ids: a passage's own id; its gloss's, the passage id + GLOSS_SUFFIX + a digest of the gloss; a
+# sentence's, the document id + SENTENCE_SUFFIX + a digest of the text. Every record's metadata names
+# its passage ("chunk_id") and its kind ("passage", "gloss", "sentence", "sentence gloss").
+GLOSS_SUFFIX = "~gloss-"
+SENTENCE_SUFFIX = "~sent-"
+MIN_SENTENCE_CHARS = 25  # shorter lines ("Praktijk", "- ngo’s") say too little to embed alone
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w&-]+(?:\s+[A-Z][\w&-]+)*")
 
 
@@ -65,16 +71,36 @@ def gloss_text(chunk: Chunk, glossary: Glossary) -> str:
     return f"{terms}. {names}".strip(". ") if terms or names else ""
 
 
-def records_for(chunks: list[Chunk], glossary: Glossary, with_gloss: bool) -> list[Record]:
+def passage_sentences(chunk: Chunk) -> list[str]:
+    """The sentences and list items of a passage long enough to embed on their own."""
+    units = [u for line in chunk.text.split("\n") for u in split_sentences(line.removeprefix("- "))]
+    return [u for u in dict.fromkeys(units) if len(u) >= MIN_SENTENCE_CHARS]
+
+
+def _record(owner: str, chunk: Chunk, suffix: str, text: str, kind: str) -> Record:
+    digest = hashlib.sha256(text.encode()).hexdigest()[:10]
+    return Record(f"{owner}{suffix}{digest}", text, _metadata(chunk, kind))
+
+
+def records_for(chunks: list[Chunk], glossary: Glossary, with_gloss: bool, with_sentences: bool = False) -> list[Record]:
+    """What the store holds for ``chunks``: each passage, and optionally its gloss and its sentences."""
     records = []
     for chunk in chunks:
         records.append(Record(chunk.id, chunk.representation, _metadata(chunk, "passage")))
-        if with_gloss and chunk.lang != "en":
-            gloss = gloss_text(chunk, glossary)
-            if gloss:
-                digest = hashlib.sha256(gloss.encode()).hexdigest()[:10]
-                records.append(Record(f"{chunk.id}{GLOSS_SUFFIX}{digest}", gloss, _metadata(chunk, "gloss")))
-    return records
+        gloss_it = with_gloss and chunk.lang != "en"
+        if gloss_it and (gloss := gloss_text(chunk, glossary)):
+            records.append(_record(chunk.id, chunk, GLOSS_SUFFIX, gloss, "gloss"))
+        if with_sentences:
+            # Keyed by document and text, not by passage: editing one sentence re-embeds that sentence
+            # only, and its neighbours' records just get the passage's new id in their metadata.
+            for sentence in passage_sentences(chunk):
+                records.append(_record(chunk.doc_id, chunk, SENTENCE_SUFFIX, sentence, "sentence"))
+                if gloss_it and (gloss := glossary.gloss(sentence, chunk.lang)):
+                    records.append(_record(chunk.doc_id, chunk, SENTENCE_SUFFIX, gloss, "sentence gloss"))
+    unique: dict[str, Record] = {}
+    for record in records:  # a sentence repeated within a document is one record, for its first passage
+        unique.setdefault(record.id, record)
+    return list(unique.values())
 
 
 def sync_index(
@@ -85,10 +111,11 @@ def sync_index(
     build_info: dict[str, Any],
     with_gloss: bool = True,
     progress: Progress | None = None,
+    with_sentences: bool = False,
 ) -> BuildReport:
     """Make ``store`` hold exactly the records for ``chunks``; embed only what it lacks."""
     started = time.perf_counter()
-    desired = records_for(chunks, glossary, with_gloss)
+    desired = records_for(chunks, glossary, with_gloss, with_sentences)
     existing = store.metadata()
     missing = [r for r in desired if r.id not in existing]
     changed = [r for r in desired if r.id in existing and existing[r.id] != r.metadata]

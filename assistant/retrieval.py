@@ -27,7 +27,6 @@ from .text import STOPWORDS, detect_language, lexical_terms, split_compound, ste
 logger = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "dense", "lexical"]
-GLOSS_SUFFIX = "~gloss-"
 
 
 @dataclass(frozen=True)
@@ -208,13 +207,21 @@ class Retriever:
         texts = [query.text]
         if self.settings.cross_lingual_gloss and query.lang != "en" and query.translations:
             texts.append(", ".join(query.translations))  # English-only model: also ask in English terms
-        best: dict[str, float] = {}
+        # A passage's similarity is the mean of its best passage-level record (the passage or its gloss)
+        # and its best sentence-level record: the whole says what it is about, one sentence may say
+        # exactly what was asked. Without sentence records it is the passage level alone.
+        passage: dict[str, float] = {}
+        sentence: dict[str, float] = {}
+        depth = depth * (8 if self.settings.sentence_vectors else 2)  # a passage has several records
         for vector in self.embedder.embed_queries(texts):
-            for record_id, similarity in self.store.query(vector, depth * 2):
-                chunk_id = record_id.split(GLOSS_SUFFIX)[0]
+            for record_id, similarity, metadata in self.store.query(vector, depth):
+                chunk_id = metadata.get("chunk_id", record_id)
+                best = sentence if metadata.get("kind", "").startswith("sentence") else passage
                 if chunk_id in self.chunks and similarity > best.get(chunk_id, -1.0):
                     best[chunk_id] = similarity
-        return best
+        if not sentence:
+            return passage
+        return {cid: (passage.get(cid, 0.0) + sentence.get(cid, 0.0)) / 2 for cid in passage.keys() | sentence.keys()}
 
     def search(self, question: str, k: int = 5, lang: str | None = None, mode: Mode = "hybrid") -> list[Passage]:
         """The ``k`` best passages for ``question``."""

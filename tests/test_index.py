@@ -30,6 +30,13 @@ def test_incremental_builds(corpus_dir, tmp_path):
     changed = Assistant.load(corpus_dir=corpus_dir, index_dir=index_dir)
     assert 1 <= changed.report.embedded <= 3
     assert changed.report.deleted == changed.report.embedded
+    # The edited passage's other sentences keep their vectors; their records now name the new passage.
+    assert changed.report.updated > 0
+    kinds = {}
+    for meta in changed.store.metadata().values():
+        kinds[meta["kind"]] = kinds.get(meta["kind"], 0) + 1
+        assert meta["chunk_id"] in {c.id for c in changed.chunks}
+    assert set(kinds) == {"passage", "gloss", "sentence", "sentence gloss"} and kinds["passage"] == len(changed.chunks)
     new_ids = {c.id for c in changed.chunks} - {c.id for c in first.chunks}
     assert new_ids and all(i.startswith("case-minimumloon-sindh:") for i in new_ids)
     assert changed.store.count() == first.store.count()
