@@ -55,12 +55,15 @@ LIST_ITEMS = 8
 # Answer types by question word: a "who" question is answered by a name, "how many" by a number.
 ANSWER_TYPES = {
     "name": re.compile(r"^\W*(who|whom|which organi[sz]ations?|wie|welke organisaties?)\b", re.I),
+    "amount": re.compile(r"\b(how much\b.{0,60}\b(cost|pay|charge)|what\b.{0,60}\bcosts?\b|price|fee|"
+                         r"(hoeveel|wat) kost|prijs|tarief)", re.I),
     "number": re.compile(r"\b(how (many|much|late|long)|hoeveel|hoe (veel|laat|lang))\b", re.I),
     "date": re.compile(r"\b(when|what year|wanneer|welk jaar)\b", re.I),
 }
 NUMBER_WORDS = r"\b(\d[\d.,]*|one|two|three|four|five|six|seven|eight|nine|ten|een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien)\b"
 ANSWER_SHAPES = {
     "name": re.compile(r"(?<!^)(?<![.!?:] )\b[A-Z][\w&-]+(?: [A-Z][\w&-]+)*|\([A-Z]{2,}\)"),
+    "amount": re.compile(r"[€$£]|\b(euros?|dollars?|rupees?|roepies?|EUR|USD|PKR|INR)\b", re.I),
     "number": re.compile(NUMBER_WORDS, re.I),
     "date": re.compile(r"\b(19|20)\d\d\b|\b(januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|"
                        r"november|december|january|february|march|may|june|july|august|october)\b", re.I),
@@ -68,10 +71,12 @@ ANSWER_SHAPES = {
 
 
 def answer_type(question: str) -> str | None:
-    """The shape of answer a question asks for: a name, a number or a date.
+    """The shape of answer a question asks for: a name, an amount of money, a number or a date.
 
     >>> answer_type("Hoeveel pilots waren er?")
     'number'
+    >>> answer_type("How much does a membership cost?")
+    'amount'
     """
     return next((name for name, pattern in ANSWER_TYPES.items() if pattern.search(question)), None)
 
@@ -110,7 +115,8 @@ def should_abstain(query: Query, passages: list[Passage], min_coverage: float, m
     """Decline when no content passage is about what the question is about.
 
     Signals: the best passage's weighted share of the question's concepts (coverage), its dense
-    similarity, and names, rare words or most of the words of the question appearing in no passage.
+    similarity, names, rare words or most of the words of the question appearing in no passage, and
+    a question for a price that no passage answers with an amount.
     """
     content = [p for p in passages if p.role not in FURNITURE_ROLES] or passages
     if not content or not query.concepts:
@@ -119,6 +125,8 @@ def should_abstain(query: Query, passages: list[Passage], min_coverage: float, m
     dense = max(p.dense for p in content)
     if (query.salient_unknown or query.unknown_share > 0.5) and coverage < 0.8:
         return True
+    if answer_type(query.text) == "amount" and not any(ANSWER_SHAPES["amount"].search(p.text) for p in content):
+        return True  # a price or fee was asked, and no passage names an amount: it is about something else
     return coverage < min_coverage or (dense < min_dense and coverage < min_coverage + 0.25)
 
 

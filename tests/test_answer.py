@@ -72,7 +72,8 @@ def test_english_question_answered_from_dutch_text_says_so(assistant, corpus_tex
 
 @pytest.mark.parametrize(
     "question", ["What is the capital of Australia?", "Geef me een recept voor appeltaart.",
-                 "Who won the football world cup in 2018?", "<script>alert(1)</script>"],
+                 "Who won the football world cup in 2018?", "<script>alert(1)</script>",
+                 "What does it cost to hire a travel agency for a dialogue in India?"],
 )
 def test_out_of_scope_questions_are_declined_without_sources(assistant, question):
     answer = assistant.ask(question)
@@ -126,3 +127,8 @@ def test_an_anchor_sentence_brings_the_sentence_before_it(assistant):
     lines = answer.text.splitlines()[1:]
     assert lines[0].startswith("- Organising a dialogue abroad requires insight"), answer.text
     assert lines[1].startswith("- From the Netherlands it is hard"), answer.text
+
+
+def test_a_price_question_is_answered_only_where_the_documents_name_an_amount(assistant):
+    answer = assistant.ask("Hoeveel kostte de verhoging van het minimumloon in Sindh in roepies?")
+    assert not answer.abstained and "roepies" in answer.text, answer.text
