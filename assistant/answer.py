@@ -29,6 +29,8 @@ PHRASES = {
         "intro": "According to the SER documents:",
         "intro_other": "According to the SER documents (quoted in Dutch, the language of the source):",
         "partners": "For “{topic}”, the SER guidance points to these partners:",
+        "overview": "“{topic}” in the SER documents:",
+        "overview_other": "“{topic}” in the SER documents (quoted in Dutch, the language of the source):",
         "abstain": "The SER documents I can search do not cover this question, so I cannot answer it. "
                    "Try asking about stakeholder dialogue, collaboration partners or due diligence in supply chains.",
     },
@@ -36,6 +38,8 @@ PHRASES = {
         "intro": "Volgens de SER-documenten:",
         "intro_other": "Volgens de SER-documenten (geciteerd in het Engels, de taal van de bron):",
         "partners": "Voor “{topic}” wijst de SER-handreiking op deze partners:",
+        "overview": "“{topic}” volgens de SER-documenten:",
+        "overview_other": "“{topic}” volgens de SER-documenten (geciteerd in het Engels, de taal van de bron):",
         "abstain": "De SER-documenten die ik kan doorzoeken gaan niet over deze vraag, dus ik kan die niet beantwoorden. "
                    "Stel gerust een vraag over stakeholderdialoog, samenwerkingspartners of due diligence in ketens.",
     },
@@ -49,7 +53,15 @@ PARTNER_QUESTION = re.compile(
     r"\bwelke (?:partners?|partij(?:en)?|organisaties?)\b",
     re.I,
 )
+# "List the 10 tips…", "Wat zijn de acht leerpunten?": a question for the parts of a section, not for one of them.
+OVERVIEW_QUESTION = re.compile(
+    r"\b(list|enumerate|overview|summari[sz]e|what are (?:the|all)|which are the|noem|geef (?:een )?overzicht|"
+    r"opsomming|wat zijn (?:de|alle))\b.{0,60}\b(tips|lessons|learnings|factors|purposes|steps|"
+    r"leerpunten|lessen|factoren|doelen|stappen)\b",
+    re.I,
+)
 MIN_SENTENCE_CHARS = 25
+MIN_OVERVIEW_PARTS = 3
 LIST_ITEMS = 8
 
 # Answer types by question word: a "who" question is answered by a name, "how many" by a number.
@@ -111,6 +123,16 @@ def is_partner_question(question: str) -> bool:
     return PARTNER_QUESTION.search(question) is not None
 
 
+def is_overview_question(question: str) -> bool:
+    """
+    >>> is_overview_question("Can you list the 10 tips for successful collaboration?")
+    True
+    >>> is_overview_question("Wat houdt de tip 'Avoid tight timelines' in?")
+    False
+    """
+    return OVERVIEW_QUESTION.search(question) is not None
+
+
 def should_abstain(query: Query, passages: list[Passage], min_coverage: float, min_dense: float) -> bool:
     """Decline when no content passage is about what the question is about.
 
@@ -170,6 +192,10 @@ class ExtractiveAnswerer:
         if should_abstain(query, passages, self.settings.min_term_coverage, self.settings.min_dense_similarity):
             return Answer(PHRASES[lang]["abstain"], lang, (), True, query.text, tuple(passages))
         usable = [p for p in passages if p.role not in FURNITURE_ROLES] or passages
+        if family and is_overview_question(query.text):
+            answer = self._overview_answer(query, family, lang)
+            if answer is not None:
+                return answer
         if family and is_partner_question(query.text):
             answer = self._partner_answer(query, usable, family, lang)
             if answer is not None:
@@ -251,6 +277,20 @@ class ExtractiveAnswerer:
             return None
         intro = PHRASES[lang]["partners"].format(topic=family[0].section_path[0])
         return self._compose(query, intro, quotes, passages + family, lang)
+
+    def _overview_answer(self, query: Query, family: list[Passage], lang: str) -> Answer | None:
+        """'List the 10 tips…': each subsection of the best passage's section, by its heading and opening sentence."""
+        firsts: dict[str, Passage] = {}
+        for passage in family:  # in document order
+            if len(passage.section_path) > 1:
+                firsts.setdefault(passage.section_path[1], passage)
+        if len(firsts) < MIN_OVERVIEW_PARTS:
+            return None
+        quotes = [(p, f"{heading}: {split_sentences(p.text.split(chr(10))[0].removeprefix('- '))[0]}")
+                  for heading, p in firsts.items() if p.text.strip()]
+        key = "overview" if family[0].lang == lang else "overview_other"
+        intro = PHRASES[lang][key].format(topic=family[0].section_path[0])
+        return self._compose(query, intro, quotes, family, lang)
 
     def _compose(self, query: Query, intro: str, quotes: list[tuple[Passage, str]], retrieved: list[Passage],
                  lang: str) -> Answer:

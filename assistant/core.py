@@ -14,7 +14,7 @@ import shutil
 from dataclasses import asdict
 from typing import Any, Iterable, Iterator
 
-from .answer import Answer, Answerer, ExtractiveAnswerer, is_partner_question
+from .answer import Answer, Answerer, ExtractiveAnswerer, is_overview_question, is_partner_question
 from .chat import Turn, normalise_history, quoted_sentences, retrieval_question, validate_question
 from .chunking import Chunk, ChunkSettings, chunk_document
 from .config import Settings, load_settings
@@ -132,10 +132,12 @@ class Assistant:
                                        avoid=quoted_sentences(turns[-1].answer) if follow_up else frozenset())
         passages = self.retriever.rank(query, k or self.settings.k)
         family = None
-        # "Who should I partner with…" gets its purpose section's partner types; a follow-up that adds
-        # a topic of its own ("And in Pakistan?") is answered on that topic instead.
+        # "Who should I partner with…" gets its purpose section's partner types, "List the tips…" the
+        # section's parts; a follow-up that adds a topic of its own ("And in Pakistan?") is answered on
+        # that topic instead.
         adds_topic = follow_up and any(c.word in focus.lower() for c in query.concepts)
-        if passages and is_partner_question(query.text) and not adds_topic:
+        wants_section = is_partner_question(query.text) or is_overview_question(query.text)
+        if passages and wants_section and not adds_topic:
             family = self.retriever.family(passages[0], query)
         answerer = answerer or self.answerer
         if isinstance(answerer, GenerativeAnswerer):

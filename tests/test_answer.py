@@ -132,3 +132,14 @@ def test_an_anchor_sentence_brings_the_sentence_before_it(assistant):
 def test_a_price_question_is_answered_only_where_the_documents_name_an_amount(assistant):
     answer = assistant.ask("Hoeveel kostte de verhoging van het minimumloon in Sindh in roepies?")
     assert not answer.abstained and "roepies" in answer.text, answer.text
+
+
+def test_a_question_for_the_list_of_tips_gets_every_tip_by_its_heading(assistant, corpus_texts):
+    answer = assistant.ask("Can you list the 10 tips for successful collaboration?")
+    assert_grounded(answer, corpus_texts)
+    headings = re.findall(r"^- (\d+)\. ", answer.text, re.M)
+    assert headings == [str(n) for n in range(1, 11)], answer.text
+    assert answer.text.startswith("“10 tips for successful collaboration”")
+    dutch = assistant.ask("Wat zijn de acht leerpunten uit de pilot?")
+    assert re.findall(r"^- (\d)\. ", dutch.text, re.M) == [str(n) for n in range(1, 9)], dutch.text
+    assert all(p.doc_id == "pilot-trainingsprogramma-india" for p in dutch.citations)
