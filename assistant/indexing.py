@@ -71,10 +71,18 @@ def gloss_text(chunk: Chunk, glossary: Glossary) -> str:
     return f"{terms}. {names}".strip(". ") if terms or names else ""
 
 
-def passage_sentences(chunk: Chunk) -> list[str]:
-    """The sentences and list items of a passage long enough to embed on their own."""
+def _plain(text: str) -> str:
+    return " ".join(re.findall(r"[^\W\d_]+", text.casefold()))
+
+
+def passage_sentences(chunk: Chunk, headings: frozenset[str] = frozenset()) -> list[str]:
+    """The sentences and list items of a passage long enough to embed on their own.
+
+    A list item that is the title of a section (``plain`` in ``headings``) is a table of contents
+    entry: embedded alone it would match every question about that section, so it is left out.
+    """
     units = [u for line in chunk.text.split("\n") for u in split_sentences(line.removeprefix("- "))]
-    return [u for u in dict.fromkeys(units) if len(u) >= MIN_SENTENCE_CHARS]
+    return [u for u in dict.fromkeys(units) if len(u) >= MIN_SENTENCE_CHARS and _plain(u) not in headings]
 
 
 def _record(owner: str, chunk: Chunk, suffix: str, text: str, kind: str) -> Record:
@@ -85,6 +93,7 @@ def _record(owner: str, chunk: Chunk, suffix: str, text: str, kind: str) -> Reco
 def records_for(chunks: list[Chunk], glossary: Glossary, with_gloss: bool, with_sentences: bool = False) -> list[Record]:
     """What the store holds for ``chunks``: each passage, and optionally its gloss and its sentences."""
     records = []
+    headings = frozenset(_plain(title) for chunk in chunks for title in chunk.section)
     for chunk in chunks:
         records.append(Record(chunk.id, chunk.representation, _metadata(chunk, "passage")))
         gloss_it = with_gloss and chunk.lang != "en"
@@ -93,7 +102,7 @@ def records_for(chunks: list[Chunk], glossary: Glossary, with_gloss: bool, with_
         if with_sentences:
             # Keyed by document and text, not by passage: editing one sentence re-embeds that sentence
             # only, and its neighbours' records just get the passage's new id in their metadata.
-            for sentence in passage_sentences(chunk):
+            for sentence in passage_sentences(chunk, headings):
                 records.append(_record(chunk.doc_id, chunk, SENTENCE_SUFFIX, sentence, "sentence"))
                 if gloss_it and (gloss := glossary.gloss(sentence, chunk.lang)):
                     records.append(_record(chunk.doc_id, chunk, SENTENCE_SUFFIX, gloss, "sentence gloss"))

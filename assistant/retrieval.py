@@ -20,6 +20,7 @@ from .embedding import Embedder
 from .glossary import Glossary
 from .lexical import LexicalIndex, query_terms, translated_terms
 from .store import VectorStore
+import numpy as np
 from wordfreq import zipf_frequency
 
 from .text import STOPWORDS, detect_language, lexical_terms, split_compound, stem_words, tokenize
@@ -27,6 +28,7 @@ from .text import STOPWORDS, detect_language, lexical_terms, split_compound, ste
 logger = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "dense", "lexical"]
+MIN_DENSE_RECORDS = 2000  # vectors scored per dense query at the least
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,9 @@ class Retriever:
             [(c.id, c.lang, f"{c.section_label}\n{c.representation}") for c in chunks])
         self._terms = dict(zip(self.lexical.ids, self.lexical.terms))
         self._doc_lang = {c.doc_id: c.lang for c in chunks}
+        # Which passage each vector belongs to, and what it is (passage, gloss, sentence, sentence gloss).
+        self._records = {rid: (meta.get("chunk_id", rid), str(meta.get("kind", "passage")))
+                         for rid, meta in store.metadata().items()}
         self._words = {w for c in chunks for w in tokenize(c.representation)}
         self._words_by_initial: dict[str, list[str]] = {}
         for w in sorted(self._words):
@@ -209,19 +214,20 @@ class Retriever:
             texts.append(", ".join(query.translations))  # English-only model: also ask in English terms
         # A passage's similarity is the mean of its best passage-level record (the passage or its gloss)
         # and its best sentence-level record: the whole says what it is about, one sentence may say
-        # exactly what was asked. Without sentence records it is the passage level alone.
+        # exactly what was asked. A passage has several records, so the search goes deep: every record
+        # of a corpus this size (a few thousand vectors take milliseconds), so no level is missing.
         passage: dict[str, float] = {}
         sentence: dict[str, float] = {}
-        depth = depth * (8 if self.settings.sentence_vectors else 2)  # a passage has several records
+        n = max(depth * 8, MIN_DENSE_RECORDS)
         for vector in self.embedder.embed_queries(texts):
-            for record_id, similarity, metadata in self.store.query(vector, depth):
-                chunk_id = metadata.get("chunk_id", record_id)
-                best = sentence if metadata.get("kind", "").startswith("sentence") else passage
+            for record_id, similarity in self.store.query(vector, n):
+                chunk_id, kind = self._records.get(record_id, (record_id, "passage"))
+                best = sentence if kind.startswith("sentence") else passage
                 if chunk_id in self.chunks and similarity > best.get(chunk_id, -1.0):
                     best[chunk_id] = similarity
-        if not sentence:
-            return passage
-        return {cid: (passage.get(cid, 0.0) + sentence.get(cid, 0.0)) / 2 for cid in passage.keys() | sentence.keys()}
+        levels = [level for level in (passage, sentence) if level]
+        return {cid: float(np.mean([level[cid] for level in levels if cid in level]))  # a level that missed it abstains
+                for cid in passage.keys() | sentence.keys()}
 
     def search(self, question: str, k: int = 5, lang: str | None = None, mode: Mode = "hybrid") -> list[Passage]:
         """The ``k`` best passages for ``question``."""

@@ -82,14 +82,13 @@ class VectorStore:
         for start in range(0, len(ids), _BATCH):
             self._collection.delete(ids=ids[start : start + _BATCH])
 
-    def query(self, vector: np.ndarray, n: int) -> list[tuple[str, float, dict[str, Any]]]:
-        """(record id, cosine similarity, metadata), most similar first."""
+    def query(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
+        """(record id, cosine similarity), most similar first."""
         n = min(n, self.count())
         if n == 0:
             return []
-        result = self._collection.query(query_embeddings=[vector], n_results=n, include=["distances", "metadatas"])
-        return [(rid, 1.0 - float(dist), meta or {})
-                for rid, dist, meta in zip(result["ids"][0], result["distances"][0], result["metadatas"][0])]
+        result = self._collection.query(query_embeddings=[vector], n_results=n, include=["distances"])
+        return [(rid, 1.0 - float(dist)) for rid, dist in zip(result["ids"][0], result["distances"][0])]
 
     # What the index was built from, next to the vectors.
     def read_build_info(self) -> dict[str, Any]:
