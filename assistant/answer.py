@@ -17,7 +17,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .chunking import split_sentences
+from .chunking import MIN_SENTENCE_CHARS, split_sentences
 from .cleaning import FURNITURE_ROLES
 from .retrieval import Passage, Query
 from .text import lexical_terms
@@ -60,7 +60,6 @@ OVERVIEW_QUESTION = re.compile(
     r"leerpunten|lessen|factoren|doelen|stappen)\b",
     re.I,
 )
-MIN_SENTENCE_CHARS = 25
 MIN_OVERVIEW_PARTS = 3
 LIST_ITEMS = 8
 
@@ -181,6 +180,11 @@ def _redundant(candidate: _Candidate, chosen: list[_Candidate]) -> bool:
                len(candidate.terms & o.terms) > 0.6 * max(1, min(len(candidate.terms), len(o.terms))) for o in chosen)
 
 
+def _opening(passage: Passage, sentences: int) -> str:
+    """The first ``sentences`` sentences of a passage's first line (a subsection's opening words)."""
+    return " ".join(split_sentences(passage.text.split("\n")[0].removeprefix("- "))[:sentences])
+
+
 class ExtractiveAnswerer:
     """Picks the sentences that best cover the question, cites each, adds only fixed phrases."""
 
@@ -271,8 +275,7 @@ class ExtractiveAnswerer:
         last = family[-1]
         if len(last.section_path) > 1 and all(p.chunk_id != last.chunk_id for p, _ in quotes) and not any(
                 s in last.text for s in query.avoid):
-            opening = " ".join(split_sentences(last.text.split("\n")[0])[:2])
-            quotes.append((last, f"{last.section_path[-1]}: {opening}"))
+            quotes.append((last, f"{last.section_path[-1]}: {_opening(last, 2)}"))
         if not quotes:
             return None
         intro = PHRASES[lang]["partners"].format(topic=family[0].section_path[0])
@@ -286,8 +289,7 @@ class ExtractiveAnswerer:
                 firsts.setdefault(passage.section_path[1], passage)
         if len(firsts) < MIN_OVERVIEW_PARTS:
             return None
-        quotes = [(p, f"{heading}: {split_sentences(p.text.split(chr(10))[0].removeprefix('- '))[0]}")
-                  for heading, p in firsts.items() if p.text.strip()]
+        quotes = [(p, f"{heading}: {_opening(p, 1)}") for heading, p in firsts.items() if _opening(p, 1)]
         key = "overview" if family[0].lang == lang else "overview_other"
         intro = PHRASES[lang][key].format(topic=family[0].section_path[0])
         return self._compose(query, intro, quotes, family, lang)

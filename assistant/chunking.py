@@ -52,6 +52,9 @@ class Chunk:
         return f"{title}. {self.section_label}.\n{self.text}" if self.section else f"{title}.\n{self.text}"
 
 
+MIN_SENTENCE_CHARS = 25  # shorter units ("Praktijk", "ngo’s") say too little to quote or embed alone
+
+
 def split_sentences(text: str) -> list[str]:
     """Split running text at sentence ends.
 

@@ -20,10 +20,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .chunking import Chunk
+from .chunking import MIN_SENTENCE_CHARS, Chunk, split_sentences
 from .embedding import Embedder
 from .glossary import Glossary
-from .chunking import split_sentences
 from .store import Record, VectorStore
 
 logger = logging.getLogger(__name__)
@@ -35,7 +34,6 @@ EMBED_BATCH = 64
 # its passage ("chunk_id") and its kind ("passage", "gloss", "sentence", "sentence gloss").
 GLOSS_SUFFIX = "~gloss-"
 SENTENCE_SUFFIX = "~sent-"
-MIN_SENTENCE_CHARS = 25  # shorter lines ("Praktijk", "- ngo’s") say too little to embed alone
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w&-]+(?:\s+[A-Z][\w&-]+)*")
 
 

@@ -20,7 +20,6 @@ from .embedding import Embedder
 from .glossary import Glossary
 from .lexical import LexicalIndex, query_terms, translated_terms
 from .store import VectorStore
-import numpy as np
 from wordfreq import zipf_frequency
 
 from .text import STOPWORDS, detect_language, lexical_terms, split_compound, stem_words, tokenize
@@ -225,9 +224,11 @@ class Retriever:
                 best = sentence if kind.startswith("sentence") else passage
                 if chunk_id in self.chunks and similarity > best.get(chunk_id, -1.0):
                     best[chunk_id] = similarity
-        levels = [level for level in (passage, sentence) if level]
-        return {cid: float(np.mean([level[cid] for level in levels if cid in level]))  # a level that missed it abstains
-                for cid in passage.keys() | sentence.keys()}
+        scores: dict[str, float] = {}
+        for cid in passage.keys() | sentence.keys():
+            found = [level[cid] for level in (passage, sentence) if cid in level]  # a level without it abstains
+            scores[cid] = sum(found) / len(found)
+        return scores
 
     def search(self, question: str, k: int = 5, lang: str | None = None, mode: Mode = "hybrid") -> list[Passage]:
         """The ``k`` best passages for ``question``."""
