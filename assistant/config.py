@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     lexical_weight: float = Field(1.0, ge=0)
     #: Rerank: fused score x (1 + weight x the passage's weighted coverage of the question's concepts).
     coverage_weight: float = Field(2.0, ge=0)
+    #: Share of the better adjacent passage's score (same section) added to a passage's: a section's
+    #: argument runs over chunk boundaries, so the passage next to a strong match is likely relevant too.
+    neighbour_weight: float = Field(0.15, ge=0, le=1)
     #: Score factor for a passage whose document has a translation in the question's language.
     other_language_factor: float = Field(0.7, ge=0, le=1)
     #: Score factor for boilerplate, disclaimer and colophon passages (kept, never crowding out answers).

@@ -148,6 +148,13 @@ class Retriever:
         # Which passage each vector belongs to, and what it is (passage, gloss, sentence, sentence gloss).
         self._records = {rid: (meta.get("chunk_id", rid), str(meta.get("kind", "passage")))
                          for rid, meta in store.metadata().items()}
+        # Passages next to each other in one section, for the neighbour bonus in ``rank``.
+        self._neighbours: dict[str, list[str]] = {}
+        ordered = sorted(chunks, key=lambda c: (c.doc_id, c.ordinal))
+        for first, second in zip(ordered, ordered[1:]):
+            if (first.doc_id, first.section) == (second.doc_id, second.section):
+                self._neighbours.setdefault(first.id, []).append(second.id)
+                self._neighbours.setdefault(second.id, []).append(first.id)
         self._words = {w for c in chunks for w in tokenize(c.representation)}
         self._words_by_initial: dict[str, list[str]] = {}
         for w in sorted(self._words):
@@ -252,8 +259,21 @@ class Retriever:
                 coverage = query.coverage(self._terms.get(chunk_id, set()))
                 fused[chunk_id] *= self._factor(self.chunks[chunk_id], query.lang) * (
                     1 + self.settings.coverage_weight * coverage)
+            fused = self._with_neighbours(fused)
         ranked = sorted(fused.items(), key=lambda item: -item[1])[:k]
         return [self._passage(cid, score, dense.get(cid, 0.0), lexical.get(cid, 0.0), query) for cid, score in ranked]
+
+    def _with_neighbours(self, scores: dict[str, float]) -> dict[str, float]:
+        """Each passage gains a share of its best same-section neighbour's score.
+
+        An answer is often one chunk away from the words that match the question ("But how do you get
+        suppliers to join a training programme?" ends one chunk; the next one answers it).
+        """
+        weight = self.settings.neighbour_weight
+        if not weight:
+            return scores
+        return {cid: score + weight * max((scores.get(n, 0.0) for n in self._neighbours.get(cid, ())), default=0.0)
+                for cid, score in scores.items()}
 
     def _factor(self, chunk: Chunk, lang: str) -> float:
         factor = 1.0

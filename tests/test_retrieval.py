@@ -75,3 +75,23 @@ def test_typos_are_read_as_the_words_they_spell(assistant):
     assert "supplier" in corrected["suplier"]
     assert not any(c.salient for c in query.concepts)  # a typo is not an unknown name
     assert not assistant.ask("who do i talk to abt wages pakistan?? our suplier is reluctnt").abstained
+
+
+def test_a_passage_next_to_a_strong_match_gains_a_share_of_its_score(assistant):
+    from assistant.retrieval import Retriever
+
+    retriever = assistant.retriever
+    alone = Retriever(list(retriever.chunks.values()), retriever.store, retriever.embedder, retriever.glossary,
+                      retriever.translations, retriever.settings.model_copy(update={"neighbour_weight": 0.0}))
+    query = retriever.analyse("Hoe zorg je ervoor dat leveranciers openstaan voor een trainingsprogramma?")
+    with_neighbours = {p.chunk_id: p.score for p in retriever.rank(query, 1000)}  # every candidate
+    without = {p.chunk_id: p.score for p in alone.rank(query, 1000)}
+    best = max(without, key=without.get)
+    chunk = retriever.chunks[best]
+    beside = [c.id for c in retriever.chunks.values() if (c.doc_id, c.section) == (chunk.doc_id, chunk.section)
+              and abs(c.ordinal - chunk.ordinal) == 1 and c.id in without]
+    assert beside, "the best passage has a same-section neighbour among the candidates"
+    for cid in beside:  # gains at least the set share of the best passage's score
+        assert with_neighbours[cid] >= without[cid] + 0.15 * without[best] - 1e-9
+    loners = [cid for cid in without if not any(n in without for n in retriever._neighbours.get(cid, ()))]
+    assert loners and all(with_neighbours[cid] == without[cid] for cid in loners)
