@@ -22,7 +22,8 @@ from .lexical import LexicalIndex, query_terms, translated_terms
 from .store import VectorStore
 from wordfreq import zipf_frequency
 
-from .text import STOPWORDS, detect_language, lexical_terms, split_compound, stem_words, tokenize
+from .text import (LANGUAGES, STOPWORDS, detect_language, is_everyday, label_term, labelled_mentions,
+                   lexical_terms, split_compound, stem_words, tokenize)
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,8 @@ def _is_salient(word: str, question: str, lang: str) -> bool:
             original = question[match.start(): match.end()]
             if original[:1].isupper() and match.start() > 0 and question[: match.start()].rstrip()[-1:] not in ".!?":
                 return True
-    return zipf_frequency(word, lang) < 3.0
+    # A dictionary word or a typo of one ("realy", "samenwerkne") is no name, however rare in print.
+    return zipf_frequency(word, lang) < 3.0 and not is_everyday(word, lang)
 
 
 @dataclass(frozen=True)
@@ -176,10 +178,31 @@ class Retriever:
         concepts = tuple(
             replace(c, weight=c.weight * 3) if c.word in focus_words else c
             for c in (self._concept(word, lang, question) for word in _content_words(question)))
+        labelled = self._labelled(question, lang)
+        concepts += tuple(labelled)
         corrections = [t for c in concepts for t in sorted(c.corrected)]
-        return Query(question, lang, tuple(dict.fromkeys(query_terms(question, lang) + corrections)),
+        labels = [t for c in labelled for t in sorted(c.stems)]
+        return Query(question, lang, tuple(dict.fromkeys(query_terms(question, lang) + corrections + labels)),
                      tuple(translated_terms(list(translations), lang)), translations, concepts, avoid)
 
+
+    def _labelled(self, question: str, lang: str) -> list[Concept]:
+        """"company B" of an English question is "bedrijf B" of a Dutch passage: the noun is translated
+        through the glossary, the label kept. Only mentions some passage has count (the label is what
+        tells "bedrijf A" from "bedrijf B", so it weighs by its own rarity, not the noun's)."""
+        other = "en" if lang == "nl" else "nl"
+        concepts = []
+        for noun, label in labelled_mentions(question):
+            stems = {label_term(noun, label, language) for language in LANGUAGES}
+            for phrase in self.glossary.translate(noun, lang):
+                words = tokenize(phrase)
+                if len(words) == 1:
+                    stems.add(label_term(words[0], label, other))
+            df = sum(1 for terms in self.lexical.terms if terms & stems)
+            if df:
+                concepts.append(Concept(f"{noun} {label}", frozenset(stems),
+                                        math.log((len(self.chunks) + 1) / (df + 0.5))))
+        return concepts
 
     def _idf(self, word: str, lang: str, df: int) -> float:
         # Rare in the corpus but everyday in the language ("geef", "late") is weak evidence of topic.

@@ -33,6 +33,9 @@ STOPWORDS = {
     "en": frozenset(STOPWORDS_EN_PLUS) | _EXTRA_STOPWORDS["en"],
 }
 
+#: Questions mix languages ("Wat houdt 'Avoid tight timelines' in?"): drop function words of both.
+QUESTION_STOPWORDS = STOPWORDS["nl"] | STOPWORDS["en"]
+
 
 @lru_cache(maxsize=4)
 def _stemmer(lang: str) -> Stemmer.Stemmer:
@@ -104,11 +107,34 @@ def _split_tail(tail: str, min_part: int) -> list[str]:
     return split_compound(tail, min_part) if _known(tail) < 4.0 else []
 
 
-def lexical_terms(text: str, lang: str, stopwords: frozenset[str] | None = None) -> list[str]:
-    """Stemmed search terms of ``text``: its content words plus, for Dutch, the parts of compounds.
+# "bedrijf B", "company B", "leerpunt 7": a noun with a one-letter or small-number label names one
+# thing, and the label is what tells it apart ("bedrijf A" from "bedrijf B"). "I" is a pronoun, not a
+# label; a number followed by a word counts something ("ruim 10 tips") rather than naming it.
+_LABELLED = re.compile(
+    r"\b([^\W\d_]{3,})[ \u00a0-](?:([A-HJ-Z])\b(?![’']\w\w)|(\d{1,2})\b(?![.,]\d)(?!\s+[^\W\d_]))")
 
-    >>> lexical_terms("vakbondsvrijheid in fabrieken", "nl")
-    ['vakbondsvrij', 'vakbond', 'vrijheid', 'fabriek']
+
+def labelled_mentions(text: str) -> list[tuple[str, str]]:
+    """(noun, label) pairs, lower-cased; function words are no nouns ("not 10").
+
+    >>> labelled_mentions("How late was company B's supplier? Zie leerpunt 7 (25.000 roepies), not 10 tips.")
+    [('company', 'b'), ('leerpunt', '7')]
+    """
+    found = [(noun.lower(), (letter or number).lower()) for noun, letter, number in _LABELLED.findall(text)]
+    return [(noun, label) for noun, label in found if noun not in QUESTION_STOPWORDS]
+
+
+def label_term(noun: str, label: str, lang: str) -> str:
+    """One search term for a labelled mention: the noun's stem joined to its label ("bedrijf_b")."""
+    return f"{stem_words([noun], lang)[0]}_{label}"
+
+
+def lexical_terms(text: str, lang: str, stopwords: frozenset[str] | None = None) -> list[str]:
+    """Stemmed search terms of ``text``: its content words plus, for Dutch, the parts of compounds, and
+    one joined term per labelled mention ("bedrijf B" -> "bedrijf_b").
+
+    >>> lexical_terms("vakbondsvrijheid in fabrieken bij bedrijf B", "nl")
+    ['vakbondsvrij', 'vakbond', 'vrijheid', 'fabriek', 'bedrijf', 'bedrijf_b']
     """
     stop = STOPWORDS[lang] if stopwords is None else stopwords
     words = [t for t in tokenize(text) if t not in stop and len(t) > 1]
@@ -118,11 +144,39 @@ def lexical_terms(text: str, lang: str, stopwords: frozenset[str] | None = None)
             expanded.append(w)
             expanded.extend(p for p in split_compound(w) if p not in stop)
         words = expanded
-    return stem_words(words, lang)
+    labels = [label_term(noun, label, lang) for noun, label in labelled_mentions(text)]
+    return stem_words(words, lang) + labels
 
 
-#: Questions mix languages ("Wat houdt 'Avoid tight timelines' in?"): drop function words of both.
-QUESTION_STOPWORDS = STOPWORDS["nl"] | STOPWORDS["en"]
+
+
+# --- everyday words and their typos ----------------------------------------------------------
+
+
+@lru_cache(maxsize=2)
+def _spellchecker(lang: str):
+    from spellchecker import SpellChecker
+
+    return SpellChecker(language=lang, distance=1)
+
+
+@lru_cache(maxsize=10_000)
+def is_everyday(word: str, lang: str) -> bool:
+    """Whether ``word`` is a word of either language's dictionary, or a one-edit typo of one in ``lang``.
+
+    pyspellchecker's frequency dictionaries tell "zoomt" (a rare form of a common verb) and "realy"
+    (a typo) from a name or term the documents lack ("ontbossingsverordening"). Words of four letters
+    or fewer are not read as typos: there an acronym is likelier ("eudr" is no "eur").
+
+    >>> [is_everyday(w, "en") for w in ("realy", "shoud", "csddd", "ontbossingsverordening")]
+    [True, True, False, False]
+    >>> is_everyday("samenwerkne", "nl")
+    True
+    """
+    word = word.lower()
+    if any(word in _spellchecker(language) for language in LANGUAGES):
+        return True
+    return len(word) > 4 and bool(_spellchecker(lang).candidates(word))
 
 
 # --- language detection -------------------------------------------------------------------------

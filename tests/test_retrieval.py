@@ -95,3 +95,25 @@ def test_a_passage_next_to_a_strong_match_gains_a_share_of_its_score(assistant):
         assert with_neighbours[cid] >= without[cid] + 0.15 * without[best] - 1e-9
     loners = [cid for cid in without if not any(n in without for n in retriever._neighbours.get(cid, ()))]
     assert loners and all(with_neighbours[cid] == without[cid] for cid in loners)
+
+
+@pytest.mark.parametrize("label", ["A", "B"])
+def test_a_label_tells_company_a_from_company_b_across_languages(assistant, label):
+    # "company B" of an English question is "bedrijf B" of the Dutch pilot report: the letter counts.
+    hits = assistant.retrieve(f"How did the conversation with the supplier of company {label} go?", k=3)
+    assert hits[0].section == f"Pilot bedrijf {label}", sections(hits)
+    query = assistant.retriever.analyse(f"How did the conversation with the supplier of company {label} go?")
+    assert f"bedrijf_{label.lower()}" in {s for c in query.concepts for s in c.stems}
+
+
+def test_dictionary_words_and_their_typos_are_not_read_as_unknown_names(assistant):
+    # "realy" and "shoud" are typos and "zoomt" a rare verb form: none says the question is off-topic.
+    for question in ("the supplier realy turned up late, shoud we rush the agenda next time?",
+                     "De tool over commitment zoomt in op twee soorten stakeholders. Welke?"):
+        query = assistant.retriever.analyse(question)
+        assert not query.salient_unknown, question
+        assert not assistant.ask(question).abstained, question
+    # A term no document has stays a salient unknown, and the question is declined.
+    query = assistant.retriever.analyse("Welke producten vallen onder de ontbossingsverordening?")
+    assert query.salient_unknown == ["ontbossingsverordening"]
+    assert assistant.ask("Welke producten vallen onder de ontbossingsverordening?").abstained
