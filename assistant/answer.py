@@ -71,7 +71,7 @@ ANSWER_TYPES = {
     "number": re.compile(r"\b(how (many|much|late|long)|hoeveel|hoe (veel|laat|lang))\b", re.I),
     "date": re.compile(r"\b(when|what year|wanneer|welk jaar)\b", re.I),
 }
-NUMBER_WORDS = r"\b(\d[\d.,]*|one|two|three|four|five|six|seven|eight|nine|ten|een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien)\b"
+NUMBER_WORDS = r"\b(\d[\d.,]*|one|two|three|four|five|six|seven|eight|nine|ten|één|twee|drie|vier|vijf|zes|zeven|acht|negen|tien)\b"
 ANSWER_SHAPES = {
     "name": re.compile(r"(?<!^)(?<![.!?:] )\b[A-Z][\w&-]+(?: [A-Z][\w&-]+)*|\([A-Z]{2,}\)"),
     "amount": re.compile(r"[€$£]|\b(euros?|dollars?|rupees?|roepies?|EUR|USD|PKR|INR)\b", re.I),

@@ -143,3 +143,13 @@ def test_a_question_for_the_list_of_tips_gets_every_tip_by_its_heading(assistant
     dutch = assistant.ask("Wat zijn de acht leerpunten uit de pilot?")
     assert re.findall(r"^- (\d)\. ", dutch.text, re.M) == [str(n) for n in range(1, 9)], dutch.text
     assert all(p.doc_id == "pilot-trainingsprogramma-india" for p in dutch.citations)
+
+
+def test_a_number_question_quotes_the_sentence_with_the_number(assistant):
+    from assistant.answer import ANSWER_SHAPES
+
+    # "een" is the Dutch article far more often than "one": it does not give a sentence a number's shape.
+    assert not ANSWER_SHAPES["number"].search("Dit is een gesprek met een leverancier.")
+    assert ANSWER_SHAPES["number"].search("45 minuten later") and ANSWER_SHAPES["number"].search("na één gesprek")
+    answer = assistant.ask("Hoeveel minuten te laat kwam de leverancier van bedrijf B binnen?")
+    assert "45 minuten" in answer.text
