@@ -164,7 +164,8 @@ def eval_command(
         settings = assistant.settings.model_dump(mode="json", exclude={"corpus_dir", "index_dir"})
         for name in conditions:
             record_baseline(baselines, baselines.parent / "baselines-log.md", name, summaries[name], settings, reason)
-        typer.echo(f"recorded baselines for {', '.join(conditions)} in {baselines}")
+        # With --json, stdout carries the JSON object alone.
+        typer.echo(f"recorded baselines for {', '.join(conditions)} in {baselines}", err=as_json)
     if as_json:
         from .evaluation import dump
 

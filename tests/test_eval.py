@@ -132,6 +132,13 @@ def test_eval_cli_json_and_quiz(shared_dirs, tmp_path, assistant):
     assert summary["n"] == 6 and set(summary["latency_ms"]) == {"retrieve_p50", "retrieve_p95", "ask_p50", "ask_p95"}
     assert set(summary["ablations"]) == {"hybrid", "dense", "lexical"}
     assert "# Eval report" in (tmp_path / "report.md").read_text()
+    baselines = tmp_path / "baselines.yaml"
+    result = subprocess.run([sys.executable, "-m", "assistant", "eval", "--questions", str(small), "--json",
+                             "--update-baseline", "--reason", "a test", "--baselines", str(baselines)],
+                            capture_output=True, text=True, env=env, timeout=300, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["n"] == 6  # stdout stays pure JSON; the notice goes to stderr
+    assert "recorded baselines" in result.stderr and "a test" in (tmp_path / "baselines-log.md").read_text()
     quiz = tmp_path / "quiz.md"
     result = subprocess.run([sys.executable, "-m", "assistant", "eval", "--export-quiz", str(quiz), "--tag", "lessons"],
                             capture_output=True, text=True, env=env, timeout=300, cwd=REPO)
