@@ -185,7 +185,6 @@ class Retriever:
         return Query(question, lang, tuple(dict.fromkeys(query_terms(question, lang) + corrections + labels)),
                      tuple(translated_terms(list(translations), lang)), translations, concepts, avoid)
 
-
     def _labelled(self, question: str, lang: str) -> list[Concept]:
         """"company B" of an English question is "bedrijf B" of a Dutch passage: the noun is translated
         through the glossary, the label kept. Only mentions some passage has count (the label is what

@@ -148,8 +148,6 @@ def lexical_terms(text: str, lang: str, stopwords: frozenset[str] | None = None)
     return stem_words(words, lang) + labels
 
 
-
-
 # --- everyday words and their typos ----------------------------------------------------------
 
 
