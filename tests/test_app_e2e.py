@@ -188,7 +188,8 @@ def test_english_answer_with_citations_open_a_source_and_give_feedback(page, ser
 def test_dutch_interface_question_follow_up_and_export(page):
     page.get_by_label("Nederlands").check()
     page.get_by_role("button", name="Verstuur").wait_for()
-    assert page.get_by_role("tab", name="Partnerkeuze").is_visible()
+    # Gradio relabels the components one update at a time: wait (up to 30 s) for the tabs too.
+    page.get_by_role("tab", name="Partnerkeuze").wait_for(state="visible")
     answer = ask(page, "Met wie werk ik samen om lonen te verifiëren?", 0)
     assert answer.locator("a.cite").count() >= 1
     assert re.match(r"(Voor “|Volgens de SER-documenten)", answer.inner_text())
