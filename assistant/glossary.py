@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CorpusError
-from .text import split_compound, stem_words, tokenize
+from .text import STOPWORDS, split_compound, stem_words, tokenize
 
 logger = logging.getLogger(__name__)
 MAX_PHRASE_WORDS = 5
+#: A word may be this many letters shorter than the one-word glossary term it matches by stem.
+MAX_SHORTER = 3
 
 
 def _key(phrase: str, lang: str) -> tuple[str, ...]:
@@ -37,15 +39,21 @@ class Glossary:
     pairs: list[tuple[str, str]]
     digest: str = ""
     _tables: dict[str, dict[tuple[str, ...], list[str]]] = field(default_factory=dict, repr=False)
+    #: The shortest one-word term behind each one-stem key, to tell an inflection from a stem collision.
+    _lengths: dict[str, dict[tuple[str, ...], int]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         tables: dict[str, dict[tuple[str, ...], list[str]]] = {"nl": defaultdict(list), "en": defaultdict(list)}
+        lengths: dict[str, dict[tuple[str, ...], int]] = {"nl": {}, "en": {}}
         for nl, en in self.pairs:
             for src, term, target in (("nl", nl, en), ("en", en, nl)):
                 key = _key(term, src)
                 if key and target not in tables[src][key]:
                     tables[src][key].append(target)
+                if len(key) == 1:
+                    lengths[src][key] = min(lengths[src].get(key, len(term)), len(term))
         self._tables = {lang: dict(table) for lang, table in tables.items()}
+        self._lengths = lengths
         if not self.digest:
             self.digest = hashlib.sha256(repr(self.pairs).encode()).hexdigest()[:12]
 
@@ -82,13 +90,25 @@ class Glossary:
         stems = stem_words(tokens, source_lang)
         found: list[str] = []
         for start in range(len(stems)):
-            for length in range(min(MAX_PHRASE_WORDS, len(stems) - start), 0, -1):
+            for length in range(min(MAX_PHRASE_WORDS, len(stems) - start), 1, -1):
                 found.extend(table.get(tuple(stems[start : start + length]), ()))
+            found.extend(self._word(tokens[start], stems[start], source_lang))
         if source_lang == "nl":
             for token in tokens:
                 for part in split_compound(token):
-                    found.extend(table.get(tuple(stem_words([part], "nl")), ()))
+                    found.extend(self._word(part, stem_words([part], "nl")[0], "nl"))
         return list(dict.fromkeys(found))
+
+    def _word(self, word: str, stem: str, lang: str) -> list[str]:
+        """One word's translations. The stemmer conflates more than it should ("over" and "overheid",
+        "kan" and "kans", "vind" and "vindbaar" share a stem): a function word, or a word much shorter
+        than the term, is a collision, not an inflection."""
+        key = (stem,)
+        if key not in self._tables[lang]:
+            return []
+        if word in STOPWORDS[lang] or len(word) < self._lengths[lang].get(key, 0) - MAX_SHORTER:
+            return []
+        return self._tables[lang][key]
 
     def gloss(self, text: str, source_lang: str) -> str:
         """A bag of the other language's terms for ``text``: what an English-only model can embed."""
