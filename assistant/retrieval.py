@@ -238,8 +238,8 @@ class Retriever:
 
     def _dense(self, query: Query, depth: int) -> dict[str, float]:
         texts = [query.text]
-        if self.settings.cross_lingual_gloss and query.lang != "en" and query.translations:
-            texts.append(", ".join(query.translations))  # English-only model: also ask in English terms
+        if self.settings.cross_lingual_gloss and query.lang != "en" and (rendered := self.glossary.render(query.text, query.lang)):
+            texts.append(rendered)  # English-only model: also ask in (word-by-word) English
         # A passage's similarity is the mean of its best passage-level record (the passage or its gloss)
         # and its best sentence-level record: the whole says what it is about, one sentence may say
         # exactly what was asked. A passage has several records, so the search goes deep: every record

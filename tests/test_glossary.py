@@ -1,4 +1,4 @@
-"""The bilingual glossary on the real corpus/glossary.tsv: stem collisions."""
+"""The bilingual glossary on the real corpus/glossary.tsv: stem collisions and word-by-word rendering."""
 
 from __future__ import annotations
 
@@ -21,3 +21,8 @@ def test_inflections_still_translate():
     assert "trade union" in GLOSSARY.translate("Welke vakbonden zijn er?", "nl")
     assert "leverancier" in GLOSSARY.translate("our suppliers", "en")
 
+
+def test_a_dutch_question_is_rendered_in_english_in_its_own_word_order():
+    rendered = GLOSSARY.render("Hoe krijg ik een leverancier mee in een trainingsprogramma in Sindh?", "nl").split()
+    assert rendered.index("supplier") < rendered.index("training") < rendered.index("sindh")  # names kept
+    assert not {"een", "ik", "in"} & set(rendered)  # function words without a translation are left out

@@ -117,3 +117,10 @@ def test_dictionary_words_and_their_typos_are_not_read_as_unknown_names(assistan
     query = assistant.retriever.analyse("Welke producten vallen onder de ontbossingsverordening?")
     assert query.salient_unknown == ["ontbossingsverordening"]
     assert assistant.ask("Welke producten vallen onder de ontbossingsverordening?").abstained
+
+
+def test_the_english_only_model_matches_english_questions_to_rendered_dutch_passages(assistant):
+    # Dense alone: the model meets the Dutch-only passage through its word-by-word English rendering.
+    hits = assistant.retrieve("What did the supplier worry about when the training programme was proposed?", k=5,
+                              mode="dense")
+    assert "op de productie" in hits[0].text, sections(hits)
