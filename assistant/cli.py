@@ -3,6 +3,7 @@
     assistant index [--rebuild]
     assistant ask "Who should I partner with to verify wage information?" [--json]
     assistant retrieve "vakbondsvrijheid" --k 3 [--json]
+    assistant vocabulary
 """
 
 from __future__ import annotations
@@ -47,6 +48,34 @@ def index(rebuild: bool = typer.Option(False, "--rebuild", help="Delete this mod
     """
     assistant = _load(rebuild)
     typer.echo(assistant.report.summary())
+
+
+@app.command()
+def vocabulary(limit: int = typer.Option(50, "--limit", min=1, help="How many words to list.")) -> None:
+    """List Dutch corpus words that neither the glossary nor corpus/vocabulary.tsv translates.
+
+    The bundled model reads Dutch passages through a word-by-word English rendering; a word listed
+    here stays Dutch in it. Add a line 'dutch<TAB>english' to corpus/vocabulary.tsv (general words)
+    or corpus/glossary.tsv (domain terms, also used to search across languages), then run
+    'assistant index'. Example: assistant vocabulary --limit 20
+    """
+    from .chunking import ChunkSettings, chunk_document
+    from .config import load_settings
+    from .corpus import load_corpus
+    from .glossary import Glossary
+
+    settings = load_settings()
+    glossary = Glossary.load(settings.glossary_path, settings.vocabulary_path)
+    chunk_settings = ChunkSettings(settings.chunk_min_chars, settings.chunk_target_chars, settings.chunk_max_chars)
+    texts = [c.representation for d in load_corpus(settings.corpus_dir) if d.lang == "nl"
+             for c in chunk_document(d, chunk_settings)]
+    words = glossary.untranslated(texts, "nl")
+    if not words:
+        typer.echo("Every Dutch word of the corpus has an English rendering.")
+        return
+    typer.echo(f"{len(words)} Dutch words have no English rendering (most frequent first):")
+    for word, count in words[:limit]:
+        typer.echo(f"{count:5d}  {word}")
 
 
 @app.command()

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path("index")
     glossary_file: str = Field("glossary.tsv", description="bilingual glossary, relative to corpus_dir")
+    vocabulary_file: str = Field("vocabulary.tsv", description="general Dutch-English words of the corpus for "
+                                 "rendering Dutch text in English for the model, relative to corpus_dir")
 
     # Embedding. Any sentence-transformers model by name or path; prefixes for models such as E5.
     embedding_model: str = BUNDLED_MODEL
@@ -98,6 +100,10 @@ class Settings(BaseSettings):
     @property
     def glossary_path(self) -> Path:
         return self.corpus_dir / self.glossary_file
+
+    @property
+    def vocabulary_path(self) -> Path:
+        return self.corpus_dir / self.vocabulary_file
 
 
 def load_settings(**overrides) -> Settings:

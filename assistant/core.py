@@ -64,7 +64,7 @@ class Assistant:
         """
         settings = settings or load_settings(**overrides)
         documents = load_corpus(settings.corpus_dir)  # fails before the index is touched
-        glossary = Glossary.load(settings.glossary_path)
+        glossary = Glossary.load(settings.glossary_path, settings.vocabulary_path)
         chunk_settings = ChunkSettings(settings.chunk_min_chars, settings.chunk_target_chars, settings.chunk_max_chars)
         chunks = [chunk for doc in documents for chunk in chunk_document(doc, chunk_settings)]
         embedder = load_embedder(settings)
@@ -80,6 +80,8 @@ class Assistant:
             "cross_lingual_gloss": settings.cross_lingual_gloss,
             "sentence_vectors": settings.sentence_vectors,
             "glossary": {"file": str(settings.glossary_path), "sha256": glossary.digest, "entries": len(glossary)},
+            "vocabulary": {"file": str(settings.vocabulary_path), "sha256": vocabulary.digest, "entries": len(vocabulary)}
+            if (vocabulary := glossary.vocabulary) else None,
             "documents": {d.id: {"file": d.file, "sha256": d.sha256, "lang": d.lang} for d in documents},
         }
         report = sync_index(store, chunks, embedder, glossary, build_info, settings.cross_lingual_gloss, progress,

@@ -20,6 +20,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wordfreq import zipf_frequency
+
 from .errors import CorpusError
 from .text import STOPWORDS, split_compound, stem_words, tokenize
 
@@ -39,6 +41,9 @@ class Glossary:
 
     pairs: list[tuple[str, str]]
     digest: str = ""
+    #: General words (corpus/vocabulary.tsv) that only ``render`` uses, after the glossary's own terms:
+    #: "geven" -> "give" helps the model read a Dutch passage, but would only add noise to a BM25 query.
+    vocabulary: Glossary | None = None
     _tables: dict[str, dict[tuple[str, ...], list[str]]] = field(default_factory=dict, repr=False)
     #: The shortest one-word term behind each one-stem key, to tell an inflection from a stem collision.
     _lengths: dict[str, dict[tuple[str, ...], int]] = field(default_factory=dict, repr=False)
@@ -63,11 +68,19 @@ class Glossary:
         return cls(list(pairs))
 
     @classmethod
-    def load(cls, path: Path) -> Glossary:
-        """Read ``nl<TAB>en`` lines (``#`` comments); a malformed line raises CorpusError naming it."""
+    def load(cls, path: Path, vocabulary: Path | None = None) -> Glossary:
+        """Read ``nl<TAB>en`` lines (``#`` comments); a malformed line raises CorpusError naming it.
+
+        ``vocabulary``: a file of the same format with general words, for ``render`` only.
+        """
+        words = None
+        if vocabulary is not None and vocabulary.is_file():
+            words = cls.load(vocabulary)
+        elif vocabulary is not None:
+            logger.warning("no vocabulary at %s: Dutch text is rendered in English with glossary terms only", vocabulary)
         if not path.is_file():
             logger.warning("no glossary at %s: cross-lingual search will rely on the model alone", path)
-            return cls([])
+            return cls([], vocabulary=words)
         raw = path.read_bytes()
         pairs: list[tuple[str, str]] = []
         for number, line in enumerate(raw.decode("utf-8", errors="strict").splitlines(), start=1):
@@ -77,7 +90,7 @@ class Glossary:
             if len(fields) != 2 or not all(fields):
                 raise CorpusError(f"{path}: line {number}: expected 'dutch<TAB>english', got {line!r}")
             pairs.append((fields[0], fields[1]))
-        return cls(pairs, digest=hashlib.sha256(raw).hexdigest()[:12])
+        return cls(pairs, digest=hashlib.sha256(raw).hexdigest()[:12], vocabulary=words)
 
     def __len__(self) -> int:
         return len(self.pairs)
@@ -122,15 +135,38 @@ class Glossary:
             word = tokens[start]
             if length > 1:
                 out.append(table[tuple(stems[start : start + length])][0])
-            elif translated := self._word(word, stems[start], source_lang):
+            elif translated := self._any_word(word, stems[start], source_lang):
                 out.append(translated[0])
-            elif source_lang == "nl" and (parts := [self._word(p, stem_words([p], "nl")[0], "nl")
+            elif source_lang == "nl" and (parts := [self._any_word(p, stem_words([p], "nl")[0], "nl")
                                                     for p in split_compound(word)]) and all(parts):
                 out.append(" ".join(part[0] for part in parts))
             elif word not in STOPWORDS[source_lang]:
                 out.append(word)
             start += length
         return " ".join(out)
+
+    def untranslated(self, texts: list[str], source_lang: str) -> list[tuple[str, int]]:
+        """Words of ``texts`` that ``render`` cannot translate, most frequent first: what a maintainer adds
+        to the vocabulary after adding a document. Function words, numbers and words that are more common
+        in the other language (loanwords, names such as "stakeholders") are not listed."""
+        other = "en" if source_lang == "nl" else "nl"
+        counts: dict[str, int] = defaultdict(int)
+        for text in texts:
+            for word in tokenize(text):
+                if (len(word) < 3 or word in STOPWORDS[source_lang] or any(ch.isdigit() for ch in word)
+                        or self._any_word(word, stem_words([word], source_lang)[0], source_lang)):
+                    continue
+                parts = split_compound(word) if source_lang == "nl" else []
+                if parts and all(self._any_word(p, stem_words([p], source_lang)[0], source_lang) for p in parts):
+                    continue
+                if zipf_frequency(word, other) >= max(3.0, zipf_frequency(word, source_lang)):
+                    continue
+                counts[word] += 1
+        return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+    def _any_word(self, word: str, stem: str, lang: str) -> list[str]:
+        """One word's translations from the glossary, else from the general vocabulary."""
+        return self._word(word, stem, lang) or (self.vocabulary._word(word, stem, lang) if self.vocabulary else [])
 
     def _word(self, word: str, stem: str, lang: str) -> list[str]:
         """One word's translations. The stemmer conflates more than it should ("over" and "overheid",

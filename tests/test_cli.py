@@ -58,3 +58,19 @@ def test_corpus_error_is_one_line(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [f"error: {tmp_path / 'nowhere' / 'manifest.toml'}: manifest not "
                                                   "found; create it (see README, 'Adding a document')"]
+
+
+def test_vocabulary_lists_dutch_words_without_an_english_rendering(tmp_path):
+    from .conftest import copy_corpus
+
+    corpus = copy_corpus(tmp_path / "corpus")
+    env = os.environ | {"ASSISTANT_CORPUS_DIR": str(corpus)}
+    command = [sys.executable, "-m", "assistant", "vocabulary", "--limit", "500"]
+    complete = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    assert complete.returncode == 0, complete.stderr
+    (corpus / "vocabulary.tsv").unlink()
+    bare = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    assert bare.returncode == 0, bare.stderr
+    listed = lambda out: {line.split()[-1] for line in out.splitlines()[1:]}  # noqa: E731
+    assert "geven" in listed(bare.stdout) and "geven" not in listed(complete.stdout)
+    assert len(listed(bare.stdout)) > 10 * len(listed(complete.stdout))

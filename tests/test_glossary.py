@@ -26,3 +26,19 @@ def test_a_dutch_question_is_rendered_in_english_in_its_own_word_order():
     rendered = GLOSSARY.render("Hoe krijg ik een leverancier mee in een trainingsprogramma in Sindh?", "nl").split()
     assert rendered.index("supplier") < rendered.index("training") < rendered.index("sindh")  # names kept
     assert not {"een", "ik", "in"} & set(rendered)  # function words without a translation are left out
+
+
+def test_general_vocabulary_renders_dutch_text_but_never_expands_a_query():
+    glossary = Glossary.load(CORPUS / "glossary.tsv", CORPUS / "vocabulary.tsv")
+    question, give = "Wil de leverancier input geven?", {"give", "gives"}
+    assert give & set(glossary.render(question, "nl").split())
+    assert not give & set(GLOSSARY.render(question, "nl").split())  # the glossary alone has no "geven"
+    assert not give & set(glossary.translate(question, "nl"))  # and a search never gets it
+
+
+def test_untranslated_words_are_listed_until_the_vocabulary_has_them():
+    text = ["De leverancier wilde de trainingen uitstellen.", "Uitstellen is geen optie."]
+    assert Glossary.from_pairs([("leverancier", "supplier")]).untranslated(text, "nl")[0] == ("uitstellen", 2)
+    with_word = Glossary([("leverancier", "supplier")], vocabulary=Glossary.from_pairs([("uitstellen", "postpone")]))
+    assert "uitstellen" not in dict(with_word.untranslated(text, "nl"))
+    assert "postpone" in with_word.render(text[0], "nl")
