@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(32, ge=1, le=1024)
     device: str = "cpu"
     #: Also embed a word-by-word English rendering of non-English passages and questions (the bundled
-    #: model is English-only).
+    #: model is English-only), and let BM25 search the passages' renderings too.
     cross_lingual_gloss: bool = True
     #: Also embed each sentence of a passage (and, for non-English text, its gloss): a small model matches
     #: a question to one sentence far better than to a whole passage (dense-only Recall@5 0.53 -> 0.69 on dev).

@@ -2,7 +2,8 @@
 
 Passages are indexed with their own language's stemmer, plus the parts of Dutch compounds. A query
 is stemmed with both stemmers (so "commitment" in an English question meets the Dutch text's
-"commitment") and expanded with its glossary translations, which carries it across languages.
+"commitment") and expanded with its glossary translations, which carries it across languages; a
+Dutch passage is also searchable through its word-by-word English rendering.
 
 >>> index = LexicalIndex.build([("a", "nl", "vakbondsvrijheid in India")])   # doctest: +SKIP
 >>> index.search(["vakbond"], 1)                                            # doctest: +SKIP
@@ -43,12 +44,17 @@ class LexicalIndex:
     _bm25: bm25s.BM25
 
     @classmethod
-    def build(cls, passages: list[tuple[str, str, str]]) -> LexicalIndex:
-        """Index ``(id, lang, text)`` triples."""
-        tokens = [lexical_terms(text, lang if lang in LANGUAGES else "en") or [""] for _, lang, text in passages]
+    def build(cls, passages: list[tuple[str, str, str]], renderings: dict[str, str] | None = None) -> LexicalIndex:
+        """Index ``(id, lang, text)`` triples; ``renderings`` maps an id to an English rendering of its text
+        that is searchable too (document translation: an English question meets a Dutch passage through
+        its own words, not only through the glossary). ``terms`` keeps each passage's own-language terms."""
+        renderings = renderings or {}
+        own = [lexical_terms(text, lang if lang in LANGUAGES else "en") for _, lang, text in passages]
+        tokens = [(terms + lexical_terms(renderings.get(pid, ""), "en")) or [""]
+                  for (pid, _, _), terms in zip(passages, own)]
         bm25 = bm25s.BM25()
         bm25.index(tokens, show_progress=False)
-        return cls([pid for pid, _, _ in passages], [set(t) for t in tokens], bm25)
+        return cls([pid for pid, _, _ in passages], [set(t) for t in own], bm25)
 
     def search(self, terms: list[str], n: int) -> list[tuple[str, float]]:
         """(id, BM25 score) of the best ``n`` passages with a positive score."""

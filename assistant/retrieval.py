@@ -143,8 +143,10 @@ class Retriever:
         self.settings = settings
         # Headings weigh double in BM25 (a BM25F-style field weight by repetition): "Commitment van
         # leveranciers" says more about a passage than any one word in it.
-        self.lexical = LexicalIndex.build(
-            [(c.id, c.lang, f"{c.section_label}\n{c.representation}") for c in chunks])
+        texts = {c.id: f"{c.section_label}\n{c.representation}" for c in chunks}
+        renderings = {c.id: glossary.render(texts[c.id], c.lang) for c in chunks
+                      if settings.cross_lingual_gloss and c.lang != "en"}
+        self.lexical = LexicalIndex.build([(c.id, c.lang, texts[c.id]) for c in chunks], renderings)
         self._terms = dict(zip(self.lexical.ids, self.lexical.terms))
         self._doc_lang = {c.doc_id: c.lang for c in chunks}
         # Which passage each vector belongs to, and what it is (passage, gloss, sentence, sentence gloss).

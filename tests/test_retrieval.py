@@ -124,3 +124,11 @@ def test_the_english_only_model_matches_english_questions_to_rendered_dutch_pass
     hits = assistant.retrieve("What did the supplier worry about when the training programme was proposed?", k=5,
                               mode="dense")
     assert "op de productie" in hits[0].text, sections(hits)
+
+
+def test_bm25_finds_a_dutch_passage_through_its_english_rendering(assistant):
+    # "insufficient" and "lost" are in no glossary entry and no English passage: only the rendering of
+    # the Dutch text ("onvoldoende", "verloren") can match them.
+    hits = assistant.retrieve("Was it lost for insufficient reasons?", k=3, mode="lexical")
+    assert hits and "onvoldoende" in hits[0].text and "verloren" in hits[0].text, sections(hits)
+    assert assistant.retriever.analyse("insufficient").translated == ()  # not by translating the question
