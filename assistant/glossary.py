@@ -117,7 +117,8 @@ class Glossary:
         """A word-by-word rendering of ``text`` in the other language, in the text's own word order:
         each glossary phrase by its first translation, other words kept (names, loanwords), function
         words without a translation left out. Crude, but an English-only model reads it far better
-        than Dutch ("hoe krijg ik een leverancier mee" -> "how receive supplier along").
+        than Dutch ("hoe krijg ik een leverancier mee in een trainingsprogramma?" -> "receive supplier
+        along training programme").
 
         >>> Glossary.from_pairs([("leverancier", "supplier")]).render("Wie is de leverancier?", "nl")
         'supplier'
@@ -135,11 +136,8 @@ class Glossary:
             word = tokens[start]
             if length > 1:
                 out.append(table[tuple(stems[start : start + length])][0])
-            elif translated := self._any_word(word, stems[start], source_lang):
-                out.append(translated[0])
-            elif source_lang == "nl" and (parts := [self._any_word(p, stem_words([p], "nl")[0], "nl")
-                                                    for p in split_compound(word)]) and all(parts):
-                out.append(" ".join(part[0] for part in parts))
+            elif translated := self._rendering(word, stems[start], source_lang):
+                out.append(translated)
             elif word not in STOPWORDS[source_lang]:
                 out.append(word)
             start += length
@@ -154,15 +152,20 @@ class Glossary:
         for text in texts:
             for word in tokenize(text):
                 if (len(word) < 3 or word in STOPWORDS[source_lang] or any(ch.isdigit() for ch in word)
-                        or self._any_word(word, stem_words([word], source_lang)[0], source_lang)):
-                    continue
-                parts = split_compound(word) if source_lang == "nl" else []
-                if parts and all(self._any_word(p, stem_words([p], source_lang)[0], source_lang) for p in parts):
-                    continue
-                if zipf_frequency(word, other) >= max(3.0, zipf_frequency(word, source_lang)):
+                        or self._rendering(word, stem_words([word], source_lang)[0], source_lang)
+                        or zipf_frequency(word, other) >= max(3.0, zipf_frequency(word, source_lang))):
                     continue
                 counts[word] += 1
         return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+    def _rendering(self, word: str, stem: str, lang: str) -> str | None:
+        """One word in the other language: from the glossary, else the general vocabulary, else (a Dutch
+        compound) its parts' translations ("loonsverhoging" -> "wage increase"); None if none has it."""
+        if found := self._any_word(word, stem, lang):
+            return found[0]
+        parts = [self._any_word(part, stem_words([part], lang)[0], lang) for part in split_compound(word)] \
+            if lang == "nl" else []
+        return " ".join(part[0] for part in parts) if parts and all(parts) else None
 
     def _any_word(self, word: str, stem: str, lang: str) -> list[str]:
         """One word's translations from the glossary, else from the general vocabulary."""
