@@ -119,11 +119,20 @@ def test_dictionary_words_and_their_typos_are_not_read_as_unknown_names(assistan
     assert assistant.ask("Welke producten vallen onder de ontbossingsverordening?").abstained
 
 
-def test_the_english_only_model_matches_english_questions_to_rendered_dutch_passages(assistant):
-    # Dense alone: the model meets the Dutch-only passage through its word-by-word English rendering.
-    hits = assistant.retrieve("What did the supplier worry about when the training programme was proposed?", k=5,
-                              mode="dense")
-    assert "op de productie" in hits[0].text, sections(hits)
+@pytest.mark.parametrize(
+    "question,needle",
+    [
+        ("What did the supplier worry about when the training programme was proposed?", "op de productie"),
+        ("Which organisations told companies that the minimum wage in Sindh was going up?", "schone kleren campagne"),
+        ("How late did the supplier arrive at the meeting with company B?", "45 minuten"),
+        ("Why should a buyer keep the promises it made in a dialogue?", "nakomen van afspraken"),
+    ],
+)
+def test_the_english_only_model_matches_english_questions_to_rendered_dutch_passages(assistant, question, needle):
+    # Dense alone: the model meets a Dutch-only passage through its word-by-word English rendering
+    # (with a bag of glossary terms embedded instead, three of these four fell out of the top 3).
+    hits = assistant.retrieve(question, k=3, mode="dense")
+    assert any(needle in (h.section + " " + h.text).lower() for h in hits), sections(hits)
 
 
 def test_bm25_finds_a_dutch_passage_through_its_english_rendering(assistant):
