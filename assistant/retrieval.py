@@ -143,9 +143,15 @@ class Retriever:
         self.settings = settings
         # Headings weigh double in BM25 (a BM25F-style field weight by repetition): "Commitment van
         # leveranciers" says more about a passage than any one word in it.
+        # A Dutch passage is also searchable in English through its rendering, unless its document has an
+        # English version: then the English passage is there to be found, and the Dutch one, matching an
+        # English question twice (by the rendering and by the question's glossary translation), would
+        # crowd it out.
+        doc_langs = {c.doc_id: c.lang for c in chunks}
         texts = {c.id: f"{c.section_label}\n{c.representation}" for c in chunks}
         renderings = {c.id: glossary.render(texts[c.id], c.lang) for c in chunks
-                      if settings.cross_lingual_gloss and c.lang != "en"}
+                      if settings.cross_lingual_gloss and c.lang != "en"
+                      and not any(doc_langs.get(t) == "en" for t in translations.get(c.doc_id, ()))}
         self.lexical = LexicalIndex.build([(c.id, c.lang, texts[c.id]) for c in chunks], renderings)
         self._terms = dict(zip(self.lexical.ids, self.lexical.terms))
         self._doc_lang = {c.doc_id: c.lang for c in chunks}
