@@ -40,6 +40,9 @@ class Chunk:
     role: str
     ordinal: int
     kind: str = ""
+    #: The text without its navigation (list items that only name another section, as in "the seven
+    #: purposes: 1. Gathering knowledge …"): what is searched. Empty when the text has none.
+    searchable: str = ""
 
     @property
     def section_label(self) -> str:
@@ -49,7 +52,8 @@ class Chunk:
     def representation(self) -> str:
         """What is embedded and searched: the passage with its context (document title, kind, section)."""
         title = f"{self.title} ({self.kind})" if self.kind else self.title
-        return f"{title}. {self.section_label}.\n{self.text}" if self.section else f"{title}.\n{self.text}"
+        text = self.searchable or self.text
+        return f"{title}. {self.section_label}.\n{text}" if self.section else f"{title}.\n{text}"
 
 
 MIN_SENTENCE_CHARS = 25  # shorter units ("Praktijk", "ngo’s") say too little to quote or embed alone
@@ -121,6 +125,19 @@ def _runs_by_role(blocks: Iterable[Block]) -> list[tuple[str, list[Block]]]:
     return runs
 
 
+def plain(text: str) -> str:
+    """Letters only, case-folded: "- 3. Organising the logistics" and "Organising the logistics" compare equal."""
+    return " ".join(re.findall(r"[^\W\d_]+", text.casefold()))
+
+
+def without_navigation(text: str, headings: frozenset[str]) -> str:
+    """``text`` without the list items that are the title of a section (a table of contents names every
+    topic and treats none: searched, it would match every question about any of them); "" if it has none."""
+    lines = text.split("\n")
+    kept = [line for line in lines if not (line.startswith("- ") and plain(line) in headings)]
+    return "\n".join(kept) if len(kept) < len(lines) else ""
+
+
 def chunk_id(doc_id: str, representation: str) -> str:
     """Derived from what is embedded, so an unchanged passage keeps its id (and its vector) across builds,
     and any change to it (text, section or document title) gets a new id and a new vector."""
@@ -133,11 +150,14 @@ def chunk_sections(
 ) -> list[Chunk]:
     chunks: list[Chunk] = []
     seen: set[str] = set()
+    sections = list(sections)
+    headings = frozenset(plain(heading) for section in sections for heading in section.path)
     for section in sections:
         for role, blocks in _runs_by_role(section.blocks):
             pieces = [p for block in blocks for p in _pieces(block, settings)]
             for text in _pack(pieces, settings):
-                chunk = Chunk("", doc_id, title, lang, section.path, text, role, len(chunks), kind)
+                chunk = Chunk("", doc_id, title, lang, section.path, text, role, len(chunks), kind,
+                              without_navigation(text, headings))
                 cid = chunk_id(doc_id, chunk.representation)
                 if cid in seen:  # the same text twice in one section: keep both, apart
                     cid = f"{cid}-{len(chunks)}"

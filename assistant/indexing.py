@@ -13,14 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
-from .chunking import MIN_SENTENCE_CHARS, Chunk, split_sentences
+from .chunking import MIN_SENTENCE_CHARS, Chunk, plain, split_sentences
 from .embedding import Embedder
 from .glossary import Glossary
 from .store import Record, VectorStore
@@ -70,10 +69,6 @@ def gloss_text(text: str, lang: str, glossary: Glossary) -> str:
     return glossary.render(text, lang)
 
 
-def _plain(text: str) -> str:
-    return " ".join(re.findall(r"[^\W\d_]+", text.casefold()))
-
-
 def passage_sentences(chunk: Chunk, headings: frozenset[str] = frozenset()) -> list[str]:
     """The sentences and list items of a passage long enough to embed on their own.
 
@@ -81,7 +76,7 @@ def passage_sentences(chunk: Chunk, headings: frozenset[str] = frozenset()) -> l
     entry: embedded alone it would match every question about that section, so it is left out.
     """
     units = [u for line in chunk.text.split("\n") for u in split_sentences(line.removeprefix("- "))]
-    return [u for u in dict.fromkeys(units) if len(u) >= MIN_SENTENCE_CHARS and _plain(u) not in headings]
+    return [u for u in dict.fromkeys(units) if len(u) >= MIN_SENTENCE_CHARS and plain(u) not in headings]
 
 
 def _record(owner: str, chunk: Chunk, suffix: str, text: str, kind: str) -> Record:
@@ -92,7 +87,7 @@ def _record(owner: str, chunk: Chunk, suffix: str, text: str, kind: str) -> Reco
 def records_for(chunks: list[Chunk], glossary: Glossary, with_gloss: bool, with_sentences: bool = False) -> list[Record]:
     """What the store holds for ``chunks``: each passage, and optionally its gloss and its sentences."""
     records = []
-    headings = frozenset(_plain(title) for chunk in chunks for title in chunk.section)
+    headings = frozenset(plain(title) for chunk in chunks for title in chunk.section)
     for chunk in chunks:
         records.append(Record(chunk.id, chunk.representation, _metadata(chunk, "passage")))
         gloss_it = with_gloss and chunk.lang != "en"

@@ -47,3 +47,14 @@ def test_representation_carries_title_and_section_but_text_is_the_passage(chunks
         "Meaningful stakeholder dialogue: Who to partner up with? (knowledge document). Gathering")
     assert not chunk.text.startswith("Meaningful")
     assert chunk.lang == "en" and chunk.doc_id == "who-to-partner-up-with"
+
+
+def test_a_table_of_contents_is_shown_but_not_searched(chunks):
+    # "The collaboration may serve one or more of the following purposes: 1. Gathering knowledge …":
+    # every item is the title of a section, so searched it would match every question about any purpose.
+    overview = next(c for c in chunks if c.section == ("Who should I collaborate with and for what purposes?",)
+                    and c.role == "content")
+    assert "- 3. Organising and coordinating the logistics of an in-person dialogue" in overview.text
+    assert "logistics" not in overview.representation and "Start by defining the purpose" in overview.representation
+    ordinary = next(c for c in chunks if c.section[0] == "Organising and coordinating the logistics of an in-person dialogue")
+    assert ordinary.searchable == "" and ordinary.text in ordinary.representation
