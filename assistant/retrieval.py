@@ -318,8 +318,13 @@ class Retriever:
                                   coverage=query.coverage(self._terms.get(chunk_id, set())))
 
     def passage_terms(self, passage: Passage) -> set[str]:
-        """The stemmed terms a passage is indexed with (computed for a passage from elsewhere)."""
-        return self._terms.get(passage.chunk_id) or set(lexical_terms(passage.text, passage.lang))
+        """The stemmed terms of everything a passage shows, to check that a sentence rests on it: its indexed
+        terms and, for a passage with an unsearched table of contents, those of its full text."""
+        terms = self._terms.get(passage.chunk_id)
+        chunk = self.chunks.get(passage.chunk_id)
+        if terms is not None and chunk is not None and not chunk.searchable:
+            return terms
+        return (terms or set()) | set(lexical_terms(passage.text, passage.lang))
 
     def family(self, passage: Passage, query: Query) -> list[Passage]:
         """Content passages sharing ``passage``'s top-level section (e.g. a purpose's theory, practice, example)."""

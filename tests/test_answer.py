@@ -153,3 +153,12 @@ def test_a_number_question_quotes_the_sentence_with_the_number(assistant):
     assert ANSWER_SHAPES["number"].search("45 minuten later") and ANSWER_SHAPES["number"].search("na één gesprek")
     answer = assistant.ask("Hoeveel minuten te laat kwam de leverancier van bedrijf B binnen?")
     assert "45 minuten" in answer.text
+
+
+def test_a_quoted_table_of_contents_rests_on_its_passage(assistant):
+    from assistant.generation import supported
+
+    overview = next(c for c in assistant.chunks if c.searchable)  # a passage with an unsearched table of contents
+    passage = next(p for p in assistant.retrieve(overview.searchable, k=10) if p.chunk_id == overview.id)
+    item = next(line[2:] for line in overview.text.split("\n") if line.startswith("- "))
+    assert supported(item, passage, assistant.retriever, overview.lang, 0.5), item
