@@ -141,20 +141,18 @@ class Retriever:
         self.glossary = glossary
         self.translations = translations
         self.settings = settings
+        self._doc_lang = {c.doc_id: c.lang for c in chunks}
         # Headings weigh double in BM25 (a BM25F-style field weight by repetition): "Commitment van
         # leveranciers" says more about a passage than any one word in it.
+        texts = {c.id: f"{c.section_label}\n{c.representation}" for c in chunks}
         # A Dutch passage is also searchable in English through its rendering, unless its document has an
         # English version: then the English passage is there to be found, and the Dutch one, matching an
         # English question twice (by the rendering and by the question's glossary translation), would
         # crowd it out.
-        doc_langs = {c.doc_id: c.lang for c in chunks}
-        texts = {c.id: f"{c.section_label}\n{c.representation}" for c in chunks}
         renderings = {c.id: glossary.render(texts[c.id], c.lang) for c in chunks
-                      if settings.cross_lingual_gloss and c.lang != "en"
-                      and not any(doc_langs.get(t) == "en" for t in translations.get(c.doc_id, ()))}
+                      if settings.cross_lingual_gloss and c.lang != "en" and not self._translated(c.doc_id, "en")}
         self.lexical = LexicalIndex.build([(c.id, c.lang, texts[c.id]) for c in chunks], renderings)
         self._terms = dict(zip(self.lexical.ids, self.lexical.terms))
-        self._doc_lang = {c.doc_id: c.lang for c in chunks}
         # Which passage each vector belongs to, and what it is (passage, gloss, sentence, sentence gloss).
         self._records = {rid: (meta.get("chunk_id", rid), str(meta.get("kind", "passage")))
                          for rid, meta in store.metadata().items()}
@@ -309,9 +307,13 @@ class Retriever:
         factor = 1.0
         if chunk.role in FURNITURE_ROLES:
             factor *= self.settings.furniture_factor
-        if chunk.lang != lang and any(self._doc_lang.get(t) == lang for t in self.translations.get(chunk.doc_id, ())):
+        if chunk.lang != lang and self._translated(chunk.doc_id, lang):
             factor *= self.settings.other_language_factor  # the same text exists in the question's language
         return factor
+
+    def _translated(self, doc_id: str, lang: str) -> bool:
+        """Whether the document has a version in ``lang``."""
+        return any(self._doc_lang.get(t) == lang for t in self.translations.get(doc_id, ()))
 
     def _passage(self, chunk_id: str, score: float, dense: float, lexical: float, query: Query) -> Passage:
         return Passage.from_chunk(self.chunks[chunk_id], score, dense=dense, lexical=lexical,
