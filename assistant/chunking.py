@@ -26,6 +26,11 @@ class ChunkSettings:
     target_chars: int = 800
     max_chars: int = 1500
 
+    @classmethod
+    def from_settings(cls, settings) -> ChunkSettings:
+        """The chunk sizes of the assistant's Settings."""
+        return cls(settings.chunk_min_chars, settings.chunk_target_chars, settings.chunk_max_chars)
+
 
 @dataclass(frozen=True)
 class Chunk:

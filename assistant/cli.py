@@ -66,7 +66,7 @@ def vocabulary(limit: int = typer.Option(50, "--limit", min=1, help="How many wo
 
     settings = load_settings()
     glossary = Glossary.load(settings.glossary_path, settings.vocabulary_path)
-    chunk_settings = ChunkSettings(settings.chunk_min_chars, settings.chunk_target_chars, settings.chunk_max_chars)
+    chunk_settings = ChunkSettings.from_settings(settings)
     texts = [c.representation for d in load_corpus(settings.corpus_dir) if d.lang == "nl"
              for c in chunk_document(d, chunk_settings)]
     words = glossary.untranslated(texts, "nl")

@@ -65,7 +65,7 @@ class Assistant:
         settings = settings or load_settings(**overrides)
         documents = load_corpus(settings.corpus_dir)  # fails before the index is touched
         glossary = Glossary.load(settings.glossary_path, settings.vocabulary_path)
-        chunk_settings = ChunkSettings(settings.chunk_min_chars, settings.chunk_target_chars, settings.chunk_max_chars)
+        chunk_settings = ChunkSettings.from_settings(settings)
         chunks = [chunk for doc in documents for chunk in chunk_document(doc, chunk_settings)]
         embedder = load_embedder(settings)
         path = settings.index_dir / embedder.slug
