@@ -28,9 +28,16 @@ _EXTRA_STOPWORDS = {
            "i", "we", "my", "our", "us", "you", "your", "me", "please", "else", "more", "anyone", "someone",
            "do", "does", "did", "tell", "about", "any", "good", "best", "need", "want", "get"},
 }
+# Contractions and clitics ("we'd", "I'm", "zo'n", "m'n"): function words however spelled. The library lists
+# spell a few of them with a straight apostrophe, and ``tokenize`` makes every apostrophe a curly one.
+_CONTRACTIONS = {
+    "nl": {"zo’n", "z’n", "m’n", "d’r", "da’s", "’t", "’s"},
+    "en": {f"{word}’{suffix}" for word in ("i", "you", "he", "she", "it", "we", "they", "that", "there", "here",
+                                           "what", "who", "where", "how", "let") for suffix in ("m", "re", "ve", "d", "ll", "s")},
+}
 STOPWORDS = {
-    "nl": frozenset(STOPWORDS_DUTCH) | _EXTRA_STOPWORDS["nl"],
-    "en": frozenset(STOPWORDS_EN_PLUS) | _EXTRA_STOPWORDS["en"],
+    lang: frozenset(w.replace("'", "’") for w in words) | _EXTRA_STOPWORDS[lang] | _CONTRACTIONS[lang]
+    for lang, words in (("nl", STOPWORDS_DUTCH), ("en", STOPWORDS_EN_PLUS))
 }
 
 #: Questions mix languages ("Wat houdt 'Avoid tight timelines' in?"): drop function words of both.

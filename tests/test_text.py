@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.text import detect_language, lexical_terms, split_compound
+from assistant.text import detect_language, lexical_terms, split_compound, tokenize
 
 
 @pytest.mark.parametrize(
@@ -28,3 +28,10 @@ def test_compound_parts_meet_the_separate_words():
 )
 def test_detect_language(text, lang):
     assert detect_language(text) == lang
+
+
+@pytest.mark.parametrize("lang,text", [("en", "We'd like it if you’re sure they don't mind"), ("nl", "zo'n gesprek met z’n leverancier")])
+def test_contractions_are_function_words_whatever_the_apostrophe(lang, text):
+    # Tokens carry a curly apostrophe; "we’d" or "zo’n" left as content words weighed as much as "supplier".
+    assert [t for t in tokenize(text) if "’" in t]  # the text does have contractions
+    assert not [t for t in lexical_terms(text, lang) if "’" in t or t in {"we", "zo", "zon", "dont", "don"}]
