@@ -51,31 +51,34 @@ def index(rebuild: bool = typer.Option(False, "--rebuild", help="Delete this mod
 
 
 @app.command()
-def vocabulary(limit: int = typer.Option(50, "--limit", min=1, help="How many words to list.")) -> None:
-    """List Dutch corpus words that neither the glossary nor corpus/vocabulary.tsv translates.
+def vocabulary(limit: int = typer.Option(50, "--limit", min=1, help="How many words and sentences to list.")) -> None:
+    """List what the assistant cannot yet render in English for the English-only model.
 
-    The bundled model reads Dutch passages through a word-by-word English rendering; a word listed
-    here stays Dutch in it. Add a line 'dutch<TAB>english' to corpus/vocabulary.tsv (general words)
-    or corpus/glossary.tsv (domain terms, also used to search across languages), then run
-    'assistant index'. Example: assistant vocabulary --limit 20
+    First the Dutch corpus words that neither the glossary nor corpus/vocabulary.tsv translates: add a
+    line 'dutch<TAB>english' to corpus/vocabulary.tsv (general words) or corpus/glossary.tsv (domain
+    terms, also used to search across languages). Then the sentences of Dutch documents without an
+    English version that corpus/translations/ lacks: add them to the document's file there. Run
+    'assistant index' afterwards. Example: assistant vocabulary --limit 20
     """
-    from .chunking import ChunkSettings, chunk_document
+    from .chunking import ChunkSettings
     from .config import load_settings
     from .corpus import load_corpus
-    from .glossary import Glossary
+    from .glossary import Glossary, rendering_gaps
 
     settings = load_settings()
-    glossary = Glossary.load(settings.glossary_path, settings.vocabulary_path)
-    chunk_settings = ChunkSettings.from_settings(settings)
-    texts = [c.representation for d in load_corpus(settings.corpus_dir) if d.lang == "nl"
-             for c in chunk_document(d, chunk_settings)]
-    words = glossary.untranslated(texts, "nl")
-    if not words:
-        typer.echo("Every Dutch word of the corpus has an English rendering.")
-        return
-    typer.echo(f"{len(words)} Dutch words have no English rendering (most frequent first):")
-    for word, count in words[:limit]:
-        typer.echo(f"{count:5d}  {word}")
+    glossary = Glossary.load(settings.glossary_path, settings.vocabulary_path, settings.translations_path)
+    words, sentences = rendering_gaps(glossary, load_corpus(settings.corpus_dir), ChunkSettings.from_settings(settings))
+    if not words and not sentences:
+        typer.echo("Every Dutch word and sentence of the corpus has an English rendering.")
+    if words:
+        typer.echo(f"{len(words)} Dutch words have no English rendering (most frequent first):")
+        for word, count in words[:limit]:
+            typer.echo(f"{count:5d}  {word}")
+    if sentences:
+        typer.echo(f"Sentences of Dutch-only documents without a translation in {settings.translations_path} "
+                   f"(rendered word by word): {len(sentences)}")
+        for sentence in sentences[:limit]:
+            typer.echo(f"       {sentence}")
 
 
 @app.command()

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     glossary_file: str = Field("glossary.tsv", description="bilingual glossary, relative to corpus_dir")
     vocabulary_file: str = Field("vocabulary.tsv", description="general Dutch-English words of the corpus for "
                                  "rendering Dutch text in English for the model, relative to corpus_dir")
+    translations_dir: str = Field("translations", description="folder of English translations of Dutch corpus "
+                                  "sentences (dutch<TAB>english, one file per document), for searching Dutch "
+                                  "documents in English; never shown or cited; relative to corpus_dir")
 
     # Embedding. Any sentence-transformers model by name or path; prefixes for models such as E5.
     embedding_model: str = BUNDLED_MODEL
@@ -104,6 +107,10 @@ class Settings(BaseSettings):
     @property
     def vocabulary_path(self) -> Path:
         return self.corpus_dir / self.vocabulary_file
+
+    @property
+    def translations_path(self) -> Path:
+        return self.corpus_dir / self.translations_dir
 
 
 def load_settings(**overrides) -> Settings:

@@ -64,7 +64,7 @@ class Assistant:
         """
         settings = settings or load_settings(**overrides)
         documents = load_corpus(settings.corpus_dir)  # fails before the index is touched
-        glossary = Glossary.load(settings.glossary_path, settings.vocabulary_path)
+        glossary = Glossary.load(settings.glossary_path, settings.vocabulary_path, settings.translations_path)
         chunk_settings = ChunkSettings.from_settings(settings)
         chunks = [chunk for doc in documents for chunk in chunk_document(doc, chunk_settings)]
         embedder = load_embedder(settings)
@@ -82,6 +82,7 @@ class Assistant:
             "glossary": {"file": str(settings.glossary_path), "sha256": glossary.digest, "entries": len(glossary)},
             "vocabulary": {"file": str(settings.vocabulary_path), "sha256": vocabulary.digest, "entries": len(vocabulary)}
             if (vocabulary := glossary.vocabulary) else None,
+            "translations": {"folder": str(settings.translations_path), "sentences": len(glossary.sentences)},
             "documents": {d.id: {"file": d.file, "sha256": d.sha256, "lang": d.lang} for d in documents},
         }
         report = sync_index(store, chunks, embedder, glossary, build_info, settings.cross_lingual_gloss, progress,

@@ -2,8 +2,9 @@
 
 The bundled embedding model only knows English, and three documents exist only in Dutch. The
 glossary, drawn from the parallel documents, bridges the languages: it expands questions with the
-other language's terms for lexical search, and renders Dutch passages and questions word by word
-in English for the model to embed.
+other language's terms for lexical search, and renders Dutch passages and questions in English for
+the model to embed and for BM25 to match: sentence by sentence from the translation memory
+(corpus/translations/), else word by word.
 
 >>> g = Glossary.from_pairs([("vakbond", "trade union")])
 >>> g.translate("Welke vakbonden zijn er?", "nl")
@@ -22,6 +23,8 @@ from pathlib import Path
 
 from wordfreq import zipf_frequency
 
+from .chunking import SECTION_SEPARATOR, ChunkSettings, chunk_document, plain, split_sentences
+from .corpus import Document, translations
 from .errors import CorpusError
 from .text import STOPWORDS, split_compound, stem_words, tokenize
 
@@ -44,6 +47,11 @@ class Glossary:
     #: General words (corpus/vocabulary.tsv) that only ``render`` uses, after the glossary's own terms:
     #: "geven" -> "give" helps the model read a Dutch passage, but would only add noise to a BM25 query.
     vocabulary: Glossary | None = None
+    #: The translation memory: English translations of whole Dutch sentences of the corpus, keyed by
+    #: ``plain``. Only ``render`` uses it, and only as a search representation: a translation is never
+    #: shown or cited (the SER's own words are). A fluent sentence is what the English-only model was
+    #: trained on; a word-by-word rendering ("receive supplier along training programme") is not.
+    sentences: dict[str, str] = field(default_factory=dict, repr=False)
     _tables: dict[str, dict[tuple[str, ...], list[str]]] = field(default_factory=dict, repr=False)
     #: The shortest one-word term behind each one-stem key, to tell an inflection from a stem collision.
     _lengths: dict[str, dict[tuple[str, ...], int]] = field(default_factory=dict, repr=False)
@@ -68,29 +76,25 @@ class Glossary:
         return cls(list(pairs))
 
     @classmethod
-    def load(cls, path: Path, vocabulary: Path | None = None) -> Glossary:
+    def load(cls, path: Path, vocabulary: Path | None = None, translations: Path | None = None) -> Glossary:
         """Read ``nl<TAB>en`` lines (``#`` comments); a malformed line raises CorpusError naming it.
 
         ``vocabulary``: a file of the same format with general words, for ``render`` only.
+        ``translations``: a folder of such files (``*.tsv``), whole sentences, for ``render`` only.
         """
         words = None
         if vocabulary is not None and vocabulary.is_file():
             words = cls.load(vocabulary)
         elif vocabulary is not None:
             logger.warning("no vocabulary at %s: Dutch text is rendered in English with glossary terms only", vocabulary)
+        sentences: dict[str, str] = {}
+        if translations is not None and translations.is_dir():
+            sentences = {plain(nl): en for file in sorted(translations.glob("*.tsv")) for nl, en in _read_pairs(file)[0]}
         if not path.is_file():
             logger.warning("no glossary at %s: cross-lingual search will rely on the model alone", path)
-            return cls([], vocabulary=words)
-        raw = path.read_bytes()
-        pairs: list[tuple[str, str]] = []
-        for number, line in enumerate(raw.decode("utf-8", errors="strict").splitlines(), start=1):
-            if not line.strip() or line.lstrip().startswith("#"):
-                continue
-            fields = [f.strip() for f in line.split("\t")]
-            if len(fields) != 2 or not all(fields):
-                raise CorpusError(f"{path}: line {number}: expected 'dutch<TAB>english', got {line!r}")
-            pairs.append((fields[0], fields[1]))
-        return cls(pairs, digest=hashlib.sha256(raw).hexdigest()[:12], vocabulary=words)
+            return cls([], vocabulary=words, sentences=sentences)
+        pairs, digest = _read_pairs(path)
+        return cls(pairs, digest=digest, vocabulary=words, sentences=sentences)
 
     def __len__(self) -> int:
         return len(self.pairs)
@@ -120,9 +124,20 @@ class Glossary:
         than Dutch ("hoe krijg ik een leverancier mee in een trainingsprogramma?" -> "receive supplier
         along training programme").
 
+        A sentence the translation memory has is rendered by its translation instead.
+
         >>> Glossary.from_pairs([("leverancier", "supplier")]).render("Wie is de leverancier?", "nl")
         'supplier'
+        >>> g = Glossary([("leverancier", "supplier")], sentences={"wie is de leverancier": "Who is the supplier?"})
+        >>> g.render("Wie is de leverancier? Een leverancier.", "nl")
+        'Who is the supplier? supplier'
         """
+        if not self.sentences or source_lang != "nl":
+            return self._render_words(text, source_lang)
+        return " ".join(rendered for unit in _units(text)
+                        if (rendered := self.sentences.get(plain(unit)) or self._render_words(unit, source_lang)))
+
+    def _render_words(self, text: str, source_lang: str) -> str:
         table = self._tables.get(source_lang)
         if not table:
             return text
@@ -158,6 +173,14 @@ class Glossary:
                 counts[word] += 1
         return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
+    def untranslated_sentences(self, texts: list[str]) -> list[str]:
+        """Sentences, headings and list items of Dutch ``texts`` that the translation memory lacks (in
+        order, once each): what a maintainer translates after adding or editing a Dutch-only document.
+        Units of fewer than two words ("1.", "Casus") are rendered well enough word by word."""
+        missing = (unit for text in texts for unit in _units(text)
+                   if len(plain(unit).split()) > 1 and plain(unit) not in self.sentences)
+        return list(dict.fromkeys(missing))
+
     def _rendering(self, word: str, stem: str, lang: str) -> str | None:
         """One word in the other language: from the glossary, else the general vocabulary, else (a Dutch
         compound) its parts' translations ("loonsverhoging" -> "wage increase"); None if none has it."""
@@ -181,3 +204,35 @@ class Glossary:
         if word in STOPWORDS[lang] or len(word) < self._lengths[lang].get(key, 0) - MAX_SHORTER:
             return []
         return self._tables[lang][key]
+
+
+def rendering_gaps(glossary: Glossary, documents: list[Document],
+                   chunk_settings: ChunkSettings) -> tuple[list[tuple[str, int]], list[str]]:
+    """What ``glossary`` cannot render of the Dutch documents: words without a translation (most frequent
+    first), and sentences of the documents without an English version that the translation memory lacks."""
+    langs, versions = {d.id: d.lang for d in documents}, translations(documents)
+    texts = {d.id: [c.representation for c in chunk_document(d, chunk_settings)] for d in documents if d.lang == "nl"}
+    dutch_only = [doc_id for doc_id in texts if not any(langs.get(v) == "en" for v in versions.get(doc_id, ()))]
+    return (glossary.untranslated([t for doc_texts in texts.values() for t in doc_texts], "nl"),
+            glossary.untranslated_sentences([t for doc_id in dutch_only for t in texts[doc_id]]))
+
+
+def _units(text: str) -> list[str]:
+    """The sentences, list items and headings of ``text``, as the translation memory keys them (a
+    section label "Casus > Kennis" is two headings)."""
+    return [unit for line in text.split("\n") for sentence in split_sentences(line.removeprefix("- "))
+            for unit in sentence.split(SECTION_SEPARATOR)]
+
+
+def _read_pairs(path: Path) -> tuple[list[tuple[str, str]], str]:
+    """The ``dutch<TAB>english`` pairs of a file and its digest; a malformed line raises CorpusError naming it."""
+    raw = path.read_bytes()
+    pairs: list[tuple[str, str]] = []
+    for number, line in enumerate(raw.decode("utf-8", errors="strict").splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        fields = [f.strip() for f in line.split("\t")]
+        if len(fields) != 2 or not all(fields):
+            raise CorpusError(f"{path}: line {number}: expected 'dutch<TAB>english', got {line!r}")
+        pairs.append((fields[0], fields[1]))
+    return pairs, hashlib.sha256(raw).hexdigest()[:12]

@@ -74,3 +74,20 @@ def test_vocabulary_lists_dutch_words_without_an_english_rendering(tmp_path):
     listed = lambda out: {line.split()[-1] for line in out.splitlines()[1:]}  # noqa: E731
     assert "geven" in listed(bare.stdout) and "geven" not in listed(complete.stdout)
     assert len(listed(bare.stdout)) > 10 * len(listed(complete.stdout))
+
+
+def test_vocabulary_lists_sentences_that_lack_a_translation(tmp_path):
+    from .conftest import copy_corpus
+
+    corpus = copy_corpus(tmp_path / "corpus")
+    memory = corpus / "translations" / "pilot-trainingsprogramma-india.tsv"
+    sentence = "Bedrijf B stelde een script op voor aanvang van het gesprek."
+    lines = memory.read_text(encoding="utf-8").splitlines()
+    memory.write_text("\n".join(line for line in lines if not line.startswith(sentence)) + "\n", encoding="utf-8")
+    env = os.environ | {"ASSISTANT_CORPUS_DIR": str(corpus)}
+    result = subprocess.run([sys.executable, "-m", "assistant", "vocabulary"], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Sentences of Dutch-only documents without a translation" in result.stdout
+    assert "(rendered word by word): 1\n" in result.stdout
+    assert result.stdout.rstrip().endswith(sentence)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from assistant.glossary import Glossary
+import pytest
+
+from assistant.chunking import ChunkSettings
+from assistant.corpus import load_corpus
+from assistant.errors import CorpusError
+from assistant.glossary import Glossary, rendering_gaps
 
 from .conftest import CORPUS
 
@@ -42,3 +47,23 @@ def test_untranslated_words_are_listed_until_the_vocabulary_has_them():
     with_word = Glossary([("leverancier", "supplier")], vocabulary=Glossary.from_pairs([("uitstellen", "postpone")]))
     assert "uitstellen" not in dict(with_word.untranslated(text, "nl"))
     assert "postpone" in with_word.render(text[0], "nl")
+
+
+def test_the_translation_memory_covers_every_sentence_of_the_dutch_only_documents():
+    # Column 1 must match the text as cleaned: a change to cleaning or sentence splitting that drifts
+    # from the files would silently send those sentences back to the word-by-word rendering.
+    glossary = Glossary.load(CORPUS / "glossary.tsv", CORPUS / "vocabulary.tsv", CORPUS / "translations")
+    words, sentences = rendering_gaps(glossary, load_corpus(CORPUS), ChunkSettings())
+    assert sentences == []
+    bare = Glossary.load(CORPUS / "glossary.tsv", CORPUS / "vocabulary.tsv")
+    assert len(rendering_gaps(bare, load_corpus(CORPUS), ChunkSettings())[1]) > 250  # every sentence counts
+    text = "Bedrijf B stelde een script op voor aanvang van het gesprek. Dit zinnetje is nieuw."
+    rendered = glossary.render(text, "nl")
+    assert rendered.startswith("Company B drew up a script before the start of the conversation.")
+    assert rendered != bare.render(text, "nl") and rendered.endswith(bare.render("Dit zinnetje is nieuw.", "nl"))
+
+
+def test_a_malformed_translation_line_names_its_file_and_line(tmp_path):
+    (tmp_path / "doc.tsv").write_text("# comment\nEen zin.\tA sentence.\nGeen tab hier\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"doc\.tsv: line 3: expected 'dutch<TAB>english'"):
+        Glossary.load(CORPUS / "glossary.tsv", translations=tmp_path)

@@ -141,3 +141,17 @@ def test_bm25_finds_a_dutch_passage_through_its_english_rendering(assistant):
     hits = assistant.retrieve("Was it lost for insufficient reasons?", k=3, mode="lexical")
     assert hits and "onvoldoende" in hits[0].text and "verloren" in hits[0].text, sections(hits)
     assert assistant.retriever.analyse("insufficient").translated == ()  # not by translating the question
+
+
+@pytest.mark.parametrize(
+    "question,needle",
+    [
+        ("Is it enough to just assume stakeholders will join the dialogue?", "niet automatisch vanuit gaan"),
+        ("When is the threshold for stakeholders to join a conversation lowered?", "de drempel om in gesprek"),
+    ],
+)
+def test_the_model_reads_dutch_only_passages_through_their_sentence_translations(assistant, question, needle):
+    # corpus/translations/ gives each sentence of a Dutch-only document a fluent English stand-in. With
+    # the word-by-word rendering alone, neither passage was the dense top 1.
+    hits = assistant.retrieve(question, k=3, mode="dense")
+    assert needle in hits[0].text.lower(), sections(hits)
