@@ -48,7 +48,8 @@ PHRASES = {
 # "Who should I partner with…", "Met wie werk ik samen…": a question about whom, not about collaboration.
 PARTNER_QUESTION = re.compile(
     r"\bwho\b.{0,60}\b(partner|collaborat|cooperat|team up|join forces|work(?:ing)? (?:together )?with|contact|"
-    r"approach|involve|engage|talk to|ask|help|assist|tell)|\bwith whom\b|\bwhich (?:partners?|organi[sz]ations?|parties)\b|"
+    r"approach|involve|engage|talk to|ask|help|assist|tell)|\bwho\b[^.?!]{0,80}\bwith\s*\?|\bwith whom\b|"
+    r"\bwhich (?:partners?|organi[sz]ations?|parties)\b|"
     r"\bmet wie\b|\bwie\b.{0,60}\b(samenwerk|samen\s+werk|benader|inschakel|betrek|vragen)|"
     r"\bwelke (?:partners?|partij(?:en)?|organisaties?)\b",
     re.I,
@@ -115,6 +116,8 @@ def is_partner_question(question: str) -> bool:
     """Whether the question asks whom to work with.
 
     >>> is_partner_question("Met wie kan ik samenwerken om lonen te verifiëren?")
+    True
+    >>> is_partner_question("Who could we organise this with?")  # a "who ... with?" question
     True
     >>> is_partner_question("Hoe houd ik rekening met de beschikbaarheid van mijn samenwerkingspartner?")
     False
