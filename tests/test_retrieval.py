@@ -101,7 +101,11 @@ def test_a_passage_next_to_a_strong_match_gains_a_share_of_its_score(assistant):
 def test_a_label_tells_company_a_from_company_b_across_languages(assistant, label):
     # "company B" of an English question is "bedrijf B" of the Dutch pilot report: the letter counts.
     hits = assistant.retrieve(f"How did the conversation with the supplier of company {label} go?", k=3)
-    assert hits[0].section == f"Pilot bedrijf {label}", sections(hits)
+    assert f"bedrijf {label.lower()}" in hits[0].text.lower(), sections(hits)
+    # The pilot report's section on that company comes before the other company's (the commitment tool's
+    # example of both companies may come first: it tells how each conversation went).
+    pilots = [h.section for h in hits if h.section.startswith("Pilot bedrijf")]
+    assert pilots and pilots[0] == f"Pilot bedrijf {label}", sections(hits)
     query = assistant.retriever.analyse(f"How did the conversation with the supplier of company {label} go?")
     assert f"bedrijf_{label.lower()}" in {s for c in query.concepts for s in c.stems}
 
