@@ -53,7 +53,7 @@ def test_the_translation_memory_covers_every_sentence_of_the_dutch_only_document
     # Column 1 must match the text as cleaned: a change to cleaning or sentence splitting that drifts
     # from the files would silently send those sentences back to the word-by-word rendering.
     glossary = Glossary.load(CORPUS / "glossary.tsv", CORPUS / "vocabulary.tsv", CORPUS / "translations")
-    words, sentences = rendering_gaps(glossary, load_corpus(CORPUS), ChunkSettings())
+    _, sentences = rendering_gaps(glossary, load_corpus(CORPUS), ChunkSettings())
     assert sentences == []
     bare = Glossary.load(CORPUS / "glossary.tsv", CORPUS / "vocabulary.tsv")
     assert len(rendering_gaps(bare, load_corpus(CORPUS), ChunkSettings())[1]) > 250  # every sentence counts
