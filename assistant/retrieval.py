@@ -18,6 +18,7 @@ from .chunking import Chunk
 from .cleaning import FURNITURE_ROLES
 from .embedding import Embedder
 from .glossary import Glossary
+from .items import item_lists, item_references, resolve
 from .lexical import LexicalIndex, query_terms, translated_terms
 from .store import VectorStore
 from wordfreq import zipf_frequency
@@ -28,7 +29,10 @@ from .text import (LANGUAGES, STOPWORDS, detect_language, is_everyday, label_ter
 logger = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "dense", "lexical"]
-MIN_DENSE_RECORDS = 2000  # vectors scored per dense query at the least
+MIN_DENSE_RECORDS = 2000  # vectors scored per dense query at the least, when Chroma searches
+#: Up to this many vectors are searched exactly, as one matrix product in memory (a few thousand take
+#: microseconds, where Chroma's HNSW asked for every record took ~10 ms); a larger index asks Chroma.
+MAX_EXACT_RECORDS = 200_000
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,7 @@ class Retriever:
         # Which passage each vector belongs to, and what it is (passage, gloss, sentence, sentence gloss).
         self._records = {rid: (meta.get("chunk_id", rid), str(meta.get("kind", "passage")))
                          for rid, meta in store.metadata().items()}
+        self._vector_ids, self._matrix = store.vectors() if len(self._records) <= MAX_EXACT_RECORDS else ([], None)
         # Passages next to each other in one section, for the neighbour bonus in ``rank``.
         self._neighbours: dict[str, list[str]] = {}
         ordered = sorted(chunks, key=lambda c: (c.doc_id, c.ordinal))
@@ -163,6 +168,7 @@ class Retriever:
             if (first.doc_id, first.section) == (second.doc_id, second.section):
                 self._neighbours.setdefault(first.id, []).append(second.id)
                 self._neighbours.setdefault(second.id, []).append(first.id)
+        self._lists = item_lists(chunks)
         self._words = {w for c in chunks for w in tokenize(c.representation)}
         self._words_by_initial: dict[str, list[str]] = {}
         for w in sorted(self._words):
@@ -254,7 +260,11 @@ class Retriever:
         sentence: dict[str, float] = {}
         n = max(depth * 8, MIN_DENSE_RECORDS)
         for vector in self.embedder.embed_queries(texts):
-            for record_id, similarity in self.store.query(vector, n):
+            if self._matrix is not None and len(self._vector_ids):
+                hits = zip(self._vector_ids, (self._matrix @ vector).tolist())
+            else:
+                hits = self.store.query(vector, n)
+            for record_id, similarity in hits:
                 chunk_id, kind = self._records.get(record_id, (record_id, "passage"))
                 best = sentence if kind.startswith("sentence") else passage
                 if chunk_id in self.chunks and similarity > best.get(chunk_id, -1.0):
@@ -288,6 +298,7 @@ class Retriever:
                 fused[chunk_id] *= self._factor(self.chunks[chunk_id], query.lang) * (
                     1 + self.settings.coverage_weight * coverage)
             fused = self._with_neighbours(fused)
+            fused = self._with_items(query, fused)
         ranked = sorted(fused.items(), key=lambda item: -item[1])[:k]
         return [self._passage(cid, score, dense.get(cid, 0.0), lexical.get(cid, 0.0), query) for cid, score in ranked]
 
@@ -302,6 +313,30 @@ class Retriever:
             return scores
         return {cid: score + weight * max((scores.get(n, 0.0) for n in self._neighbours.get(cid, ())), default=0.0)
                 for cid, score in scores.items()}
+
+    def _with_items(self, query: Query, scores: dict[str, float]) -> dict[str, float]:
+        """A question that names a list item ("leerpunt 6", "the third tip") gets that item's passages first."""
+        references = item_references(query.text)
+        if not references or not scores:
+            return scores
+        best = max(scores.values())
+        affinity: dict[tuple[str, str], float] = {}  # each list's best passage, relative to the best (0..1)
+        for chunk_id, score in scores.items():
+            chunk = self.chunks[chunk_id]
+            if chunk.section and best > 0:
+                key = (chunk.doc_id, chunk.section[0])
+                affinity[key] = max(affinity.get(key, 0.0), score / best)
+        boosted = dict(scores)
+        for rank, reference in enumerate(references):
+            target = resolve(reference, self._lists, affinity, query.lang)
+            if target is None:
+                continue
+            doc_id, path = target
+            item = sorted((c for c in self.chunks.values() if c.doc_id == doc_id and c.section[:2] == path),
+                          key=lambda c: c.ordinal)
+            for position, chunk in enumerate(item):  # the item in order, before anything else
+                boosted[chunk.id] = best * (2.0 - 0.1 * rank - 0.01 * position)
+        return boosted
 
     def _factor(self, chunk: Chunk, lang: str) -> float:
         factor = 1.0

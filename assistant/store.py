@@ -82,6 +82,14 @@ class VectorStore:
         for start in range(0, len(ids), _BATCH):
             self._collection.delete(ids=ids[start : start + _BATCH])
 
+    def vectors(self) -> tuple[list[str], np.ndarray]:
+        """Every record id with its vector (rows in the same order), for exact search in memory."""
+        got = self._collection.get(include=["embeddings"])
+        embeddings = got["embeddings"]
+        if embeddings is None or len(got["ids"]) == 0:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        return list(got["ids"]), np.asarray(embeddings, dtype=np.float32)
+
     def query(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
         """(record id, cosine similarity), most similar first."""
         n = min(n, self.count())
