@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
 
 from .chunking import MIN_SENTENCE_CHARS, split_sentences
 from .cleaning import FURNITURE_ROLES
+from .items import item_references
 from .retrieval import Passage, Query
 from .text import lexical_terms
 
@@ -28,18 +29,29 @@ PHRASES = {
     "en": {
         "intro": "According to the SER documents:",
         "intro_other": "According to the SER documents (quoted in Dutch, the language of the source):",
+        "intro_translated": "According to the SER documents (Dutch sources, quoted in an unofficial English "
+                            "translation; the originals are in the sources):",
+        "intro_related": "The SER documents do not answer this directly; these passages are related:",
+        "translated_mark": " (unofficial translation)",
+        "original_mark": " (Dutch original; no translation available)",
         "partners": "For “{topic}”, the SER guidance points to these partners:",
         "overview": "“{topic}” in the SER documents:",
         "overview_other": "“{topic}” in the SER documents (quoted in Dutch, the language of the source):",
+        "overview_translated": "“{topic}” in the SER documents (unofficial English translation of the Dutch source):",
         "abstain": "The SER documents I can search do not cover this question, so I cannot answer it. "
                    "Try asking about stakeholder dialogue, collaboration partners or due diligence in supply chains.",
     },
     "nl": {
         "intro": "Volgens de SER-documenten:",
         "intro_other": "Volgens de SER-documenten (geciteerd in het Engels, de taal van de bron):",
+        "intro_translated": "Volgens de SER-documenten (geciteerd in het Engels, de taal van de bron):",
+        "intro_related": "De SER-documenten beantwoorden dit niet rechtstreeks; deze passages gaan er wel over:",
+        "translated_mark": " (onofficiële vertaling)",
+        "original_mark": " (Engelstalig origineel)",
         "partners": "Voor “{topic}” wijst de SER-handreiking op deze partners:",
         "overview": "“{topic}” volgens de SER-documenten:",
         "overview_other": "“{topic}” volgens de SER-documenten (geciteerd in het Engels, de taal van de bron):",
+        "overview_translated": "“{topic}” volgens de SER-documenten (geciteerd in het Engels, de taal van de bron):",
         "abstain": "De SER-documenten die ik kan doorzoeken gaan niet over deze vraag, dus ik kan die niet beantwoorden. "
                    "Stel gerust een vraag over stakeholderdialoog, samenwerkingspartners of due diligence in ketens.",
     },
@@ -67,15 +79,19 @@ LIST_ITEMS = 8
 # Answer types by question word: a "who" question is answered by a name, "how many" by a number.
 ANSWER_TYPES = {
     "name": re.compile(r"^\W*(who|whom|which organi[sz]ations?|wie|welke organisaties?)\b", re.I),
-    "amount": re.compile(r"\b(how much\b.{0,60}\b(cost|pay|charge)|what\b.{0,60}\bcosts?\b|price|fee|"
+    "amount": re.compile(r"\b(how much\b.{0,60}\b(cost|pay|charge)|what\b.{0,60}\bcosts?\b|price|fees?\b|fines?\b|"
+                         r"penalt|boetes?\b|sancties?\b|kosten\b|"
                          r"(hoeveel|wat) kost|prijs|tarief)", re.I),
-    "number": re.compile(r"\b(how (many|much|late|long)|hoeveel|hoe (veel|laat|lang))\b", re.I),
-    "date": re.compile(r"\b(when|what year|wanneer|welk jaar)\b", re.I),
+    "percentage": re.compile(r"\b(percent|percentage|procent)|%", re.I),
+    "number": re.compile(r"\b(how (many|much|late|long|high)|hoeveel|hoe (veel|laat|lang|hoog))\b", re.I),
+    # "When we set goals, …" asks about a situation, not a date: only questions for a year or a date count.
+    "date": re.compile(r"\b(what|which|in welk|welk) (year|jaar|date|datum)\b|\b(since|sinds|vanaf) (when|wanneer)\b", re.I),
 }
 NUMBER_WORDS = r"\b(\d[\d.,]*|one|two|three|four|five|six|seven|eight|nine|ten|één|twee|drie|vier|vijf|zes|zeven|acht|negen|tien)\b"
 ANSWER_SHAPES = {
     "name": re.compile(r"(?<!^)(?<![.!?:] )\b[A-Z][\w&-]+(?: [A-Z][\w&-]+)*|\([A-Z]{2,}\)"),
     "amount": re.compile(r"[€$£]|\b(euros?|dollars?|rupees?|roepies?|EUR|USD|PKR|INR)\b", re.I),
+    "percentage": re.compile(r"\d\s*%|\b(percent|procent)\b", re.I),
     "number": re.compile(NUMBER_WORDS, re.I),
     "date": re.compile(r"\b(19|20)\d\d\b|\b(januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|"
                        r"november|december|january|february|march|may|june|july|august|october)\b", re.I),
@@ -94,8 +110,30 @@ def answer_type(question: str) -> str | None:
 
 
 @dataclass(frozen=True)
+class Quote:
+    """One quoted statement: what the answer shows, the SER's own words behind it, and its citation.
+
+    ``translated``: ``text`` is the translation memory's unofficial English of the Dutch ``original``.
+    """
+
+    text: str
+    original: str
+    citation: int
+    translated: bool = False
+
+
+#: How strongly the passages answer the question (``Answer.confidence``).
+DIRECT, RELATED = "direct", "related"
+
+
+@dataclass(frozen=True)
 class Answer:
-    """What ``Assistant.ask`` returns. ``citations`` are the cited passages, in citation order."""
+    """What ``Assistant.ask`` returns. ``citations`` are the cited passages, in citation order.
+
+    ``quotes``: the quoted statements, each with its original and citation number. ``confidence``:
+    "direct" when a passage answers the question itself, "related" when the passages are only about
+    its subject ("" for an abstention).
+    """
 
     text: str
     lang: str
@@ -104,6 +142,8 @@ class Answer:
     question: str = ""
     passages: tuple[Passage, ...] = field(default=(), repr=False)
     notice: str = ""
+    quotes: tuple[Quote, ...] = ()
+    confidence: str = ""
 
 
 class Answerer(Protocol):
@@ -135,23 +175,41 @@ def is_overview_question(question: str) -> bool:
     return OVERVIEW_QUESTION.search(question) is not None
 
 
-def should_abstain(query: Query, passages: list[Passage], min_coverage: float, min_dense: float) -> bool:
+#: A question naming things no passage has (names, rare words) is declined unless a passage covers this much.
+NAMED_UNKNOWN_COVERAGE = 0.8
+
+
+def should_abstain(query: Query, passages: list[Passage], min_coverage: float, min_typed_coverage: float) -> bool:
     """Decline when no content passage is about what the question is about.
 
-    Signals: the best passage's weighted share of the question's concepts (coverage), its dense
-    similarity, names, rare words or most of the words of the question appearing in no passage, and
-    a question for a price that no passage answers with an amount.
+    Signals: the best passage's weighted share of the question's concepts (coverage); names, rare words
+    or most of the words of the question appearing in no passage; and, for a question that asks for
+    something specific (an amount, a number, a percentage, a date), whether a sentence that gives that
+    kind of thing is also about what was asked: "the fine for paying less than the minimum wage" is
+    not answered by a sentence with the minimum wage in rupees.
     """
     content = [p for p in passages if p.role not in FURNITURE_ROLES] or passages
     if not content or not query.concepts:
         return True
     coverage = max(p.coverage for p in content)
-    dense = max(p.dense for p in content)
-    if (query.salient_unknown or query.unknown_share > 0.5) and coverage < 0.8:
+    if (query.salient_unknown or query.unknown_share > 0.5) and coverage < NAMED_UNKNOWN_COVERAGE:
         return True
-    if answer_type(query.text) == "amount" and not any(ANSWER_SHAPES["amount"].search(p.text) for p in content):
-        return True  # a price or fee was asked, and no passage names an amount: it is about something else
-    return coverage < min_coverage or (dense < min_dense and coverage < min_coverage + 0.25)
+    wanted = answer_type(query.text)
+    if wanted in SPECIFIC_TYPES and typed_coverage(query, content[:3], wanted) < min_typed_coverage:
+        return True
+    return coverage < min_coverage
+
+
+#: Answer types that a sentence must give itself (an amount, a percentage, a date). Not a name or a
+#: number: they are everywhere in the documents, and on the dev split the coverage of the sentences that
+#: have one did not tell answerable questions ("In how many pilots…") from others ("How many employees…").
+SPECIFIC_TYPES = ("amount", "percentage", "date")
+
+
+def typed_coverage(query: Query, passages: list[Passage], wanted: str) -> float:
+    """The best coverage of the question among the passages' sentences that have the wanted shape (0 if none)."""
+    shape = ANSWER_SHAPES[wanted]
+    return max((query.coverage(set(c.terms)) for c in _candidates(passages) if shape.search(c.text)), default=0.0)
 
 
 @dataclass(frozen=True)
@@ -184,45 +242,77 @@ def _redundant(candidate: _Candidate, chosen: list[_Candidate]) -> bool:
 
 
 def _opening(passage: Passage, sentences: int) -> str:
-    """The first ``sentences`` sentences of a passage's first line (a subsection's opening words)."""
-    return " ".join(split_sentences(passage.text.split("\n")[0].removeprefix("- "))[:sentences])
+    """The first ``sentences`` sentences of a passage's first line (a subsection's opening words); an
+    opening that ends in a colon brings the list items it announces."""
+    lines = passage.text.split("\n")
+    opening = " ".join(split_sentences(lines[0].removeprefix("- "))[:sentences])
+    if opening.rstrip().endswith(":"):
+        items = [line[2:].rstrip(" .;") for line in lines[1:] if line.startswith("- ")][:LIST_ITEMS]
+        opening = f"{opening} {'; '.join(items)}." if items else opening
+    return opening
 
 
 class ExtractiveAnswerer:
-    """Picks the sentences that best cover the question, cites each, adds only fixed phrases."""
+    """Picks the sentences that best answer the question, cites each, adds only fixed phrases.
 
-    def __init__(self, settings) -> None:
+    ``retriever`` (optional) gives the model's question-to-sentence relevance and the translation
+    memory, which shows an English reader the English of a Dutch-only source.
+    """
+
+    def __init__(self, settings, retriever=None) -> None:
         self.settings = settings
+        self.retriever = retriever
 
     def answer(self, query: Query, passages: list[Passage], family: list[Passage] | None = None) -> Answer:
         lang = query.lang if query.lang in PHRASES else "en"
-        if should_abstain(query, passages, self.settings.min_term_coverage, self.settings.min_dense_similarity):
+        if should_abstain(query, passages, self.settings.min_term_coverage, self.settings.min_typed_coverage):
             return Answer(PHRASES[lang]["abstain"], lang, (), True, query.text, tuple(passages))
         usable = [p for p in passages if p.role not in FURNITURE_ROLES] or passages
+        if self.retriever is not None:  # quote the version in the asker's language of a translated document
+            usable = self.retriever.in_language(usable, lang, query)
         if family and is_overview_question(query.text):
             answer = self._overview_answer(query, family, lang)
             if answer is not None:
-                return answer
+                return replace(answer, confidence=DIRECT)
         if family and is_partner_question(query.text):
             answer = self._partner_answer(query, usable, family, lang)
             if answer is not None:
-                return answer
+                return replace(answer, confidence=DIRECT)
         chosen = self._select(query, usable, self.settings.answer_sentences)
         other_language = bool(chosen) and all(usable[c.passage_rank].lang != lang for c in chosen)
         intro = PHRASES[lang]["intro_other" if other_language else "intro"]
-        return self._compose(query, intro, [(usable[c.passage_rank], c.text) for c in chosen], passages, lang)
+        quotes = [(usable[c.passage_rank], c.text) for c in chosen]
+        if quotes and item_references(query.text) and _is_item(quotes[0][0]) and \
+                quotes[0][0].section_path[-1] not in quotes[0][0].text:
+            quotes.insert(0, (quotes[0][0], quotes[0][0].section_path[-1]))  # "6. Bespreek niet alles …" first
+        confident = self._confident(query, usable, chosen)
+        if not confident:
+            intro = PHRASES[lang]["intro_related"]
+        shown = list(passages) + [p for p in usable if all(p.chunk_id != q.chunk_id for q in passages)]
+        answer = self._compose(query, intro, quotes, shown, lang)
+        return replace(answer, confidence=DIRECT if confident else RELATED) if not answer.abstained else answer
+
+    def _confident(self, query: Query, passages: list[Passage], chosen: list[_Candidate]) -> bool:
+        """Whether a quoted sentence answers the question itself (the model's relevance, calibrated on the
+        dev split), rather than the passages only sharing its subject."""
+        if self.retriever is None or not chosen:
+            return True
+        best = max((self.retriever.sentence_similarity(query, passages[c.passage_rank], c.text) or 0.0)
+                   for c in chosen)
+        return best >= self.settings.min_answer_similarity
 
     # --- selection -----------------------------------------------------------------------------
 
-    @staticmethod
-    def _scores(query: Query, candidates: list[_Candidate]) -> np.ndarray:
-        """Coverage of the question's weighted concepts, a prior for the passage's rank, and a bonus
-        when the sentence has the shape of the expected answer (a name, a number, a date).
+    def _scores(self, query: Query, passages: list[Passage], candidates: list[_Candidate],
+                ranked: bool = True) -> np.ndarray:
+        """Coverage of the question's weighted concepts, a prior for the passage's rank, and a bonus when
+        the sentence has the shape of the expected answer (a name, a number, a date).
 
-        (Sentence embeddings were tried: 15x slower for no better answers on the dev split.)
+        (The model's question-to-sentence relevance was tried beside coverage, at weights 0.3-10, scaled
+        and raw: must-mention on the dev split fell from 0.757 to 0.70-0.74; it decides confidence instead.)
         """
         coverage = np.array([query.coverage(set(c.terms)) for c in candidates])
-        prior = np.array([1.0 / (1 + c.passage_rank) for c in candidates])
+        prior = np.array([1.0 / (1 + c.passage_rank) if ranked else 1.0 for c in candidates])
         wanted = answer_type(query.text)
         shape = ANSWER_SHAPES.get(wanted) if wanted else None
         typed = np.array([0.3 if shape and shape.search(c.text) else 0.0 for c in candidates])
@@ -234,12 +324,13 @@ class ExtractiveAnswerer:
 
         The sentence that echoes the question is often not the one that answers it: the answer may
         follow it ("… X matters. Because Y.") or precede it ("X requires Y. That is hard from afar."),
-        so each anchor brings its neighbours along while the budget lasts.
+        so each anchor brings its neighbours along while the budget lasts. An anchor in a numbered item
+        (a tip, a lesson) brings the whole item.
         """
         candidates = _candidates(passages)
         if not candidates:
             return []
-        scores = self._scores(query, candidates)
+        scores = self._scores(query, passages, candidates)
         chosen: list[_Candidate] = []
         used_passages: list[int] = []
         for index in np.argsort(-scores):
@@ -250,7 +341,9 @@ class ExtractiveAnswerer:
             chosen.append(anchor)
             same = [c for c in candidates if c.passage_rank == anchor.passage_rank]
             following = [c for c in same if c.position > anchor.position]
-            if anchor.text.rstrip().endswith(":"):  # a sentence that opens a list brings the list along
+            if _is_item(passages[anchor.passage_rank]) and len(same) <= LIST_ITEMS:
+                chosen += [c for c in same if c is not anchor and not _redundant(c, chosen)]
+            elif anchor.text.rstrip().endswith(":"):  # a sentence that opens a list brings the list along
                 chosen += [c for c in following if c.is_item][:LIST_ITEMS]
             else:  # the best passage gets more room: two sentences after its anchor, others one
                 preceding = [c for c in same if c.position == anchor.position - 1 and not c.is_item]
@@ -269,12 +362,13 @@ class ExtractiveAnswerer:
         """
         items = [(p, c) for p in family for c in _candidates([p]) if c.is_item and c.text not in query.avoid]
         if len(items) > 5:
-            scores = self._scores(query, [c for _, c in items])
+            owners = [p for p, _ in items]
+            scores = self._scores(query, owners, [replace(c, passage_rank=i) for i, (_, c) in enumerate(items)],
+                                  ranked=False)
             items = [items[i] for i in sorted(np.argsort(-scores)[:5])]
         quotes = [(p, c.text) for p, c in items]
-        if not quotes:
-            chosen = self._select(query, family, 3)
-            quotes = [(family[c.passage_rank], c.text) for c in chosen if c.text not in query.avoid]
+        if not quotes:  # a section without a list of partners (a case study): answered like any question
+            return None
         last = family[-1]
         if len(last.section_path) > 1 and all(p.chunk_id != last.chunk_id for p, _ in quotes) and not any(
                 s in last.text for s in query.avoid):
@@ -285,7 +379,7 @@ class ExtractiveAnswerer:
         return self._compose(query, intro, quotes, passages + family, lang)
 
     def _overview_answer(self, query: Query, family: list[Passage], lang: str) -> Answer | None:
-        """'List the 10 tips…': each subsection of the best passage's section, by its heading and opening sentence."""
+        """'List the 10 tips…': each subsection of the best passage's section, by its heading and opening."""
         firsts: dict[str, Passage] = {}
         for passage in family:  # in document order
             if len(passage.section_path) > 1:
@@ -297,15 +391,49 @@ class ExtractiveAnswerer:
         intro = PHRASES[lang][key].format(topic=family[0].section_path[0])
         return self._compose(query, intro, quotes, family, lang)
 
+    # --- composition ---------------------------------------------------------------------------
+
+    def _shown(self, passage: Passage, text: str, lang: str) -> tuple[str, bool, str]:
+        """What an answer in ``lang`` shows for a quote: (text, translated, mark). An English reader gets the
+        translation memory's English of a Dutch-only source, marked; a quote with none stays Dutch, noted."""
+        if passage.lang == lang:
+            return text, False, ""
+        english = self.retriever.glossary.translation(text) if self.retriever and lang == "en" else None
+        if english:
+            return english, True, PHRASES[lang]["translated_mark"]
+        return text, False, PHRASES[lang]["original_mark"] if lang == "en" else ""
+
     def _compose(self, query: Query, intro: str, quotes: list[tuple[Passage, str]], retrieved: list[Passage],
                  lang: str) -> Answer:
         citations: list[Passage] = []
-        lines = [intro]
+        shown: list[Quote] = []
+        lines = []
         for passage, text in quotes:
             if passage.chunk_id not in [c.chunk_id for c in citations]:
                 citations.append(passage)
             number = [c.chunk_id for c in citations].index(passage.chunk_id) + 1
-            lines.append(f"- {text} [{number}]")
+            display, translated, mark = self._shown(passage, text, lang)
+            shown.append(Quote(display, text, number, translated))
+            lines.append(f"- {display}{mark} [{number}]")
         if not citations:
             return Answer(PHRASES[lang]["abstain"], lang, (), True, query.text, tuple(retrieved))
-        return Answer("\n".join(lines), lang, tuple(citations), False, query.text, tuple(retrieved))
+        if any(q.translated for q in shown):
+            intro = _translated_intro(intro, lang)
+        return Answer("\n".join([intro] + lines), lang, tuple(citations), False, query.text, tuple(retrieved),
+                      quotes=tuple(shown))
+
+
+def _translated_intro(intro: str, lang: str) -> str:
+    """The intro for quotes shown in translation (the "quoted in Dutch" intros no longer hold)."""
+    for key, translated in (("intro_other", "intro_translated"), ("intro", "intro_translated")):
+        if intro == PHRASES[lang][key]:
+            return PHRASES[lang][translated]
+    overview = PHRASES[lang]["overview_other"].split("{topic}")[1]
+    if intro.endswith(overview):
+        return intro[: -len(overview)] + PHRASES[lang]["overview_translated"].split("{topic}")[1]
+    return intro
+
+
+def _is_item(passage: Passage) -> bool:
+    """A numbered subsection ("6. Bespreek niet alles in één keer…", "3. Build trust"): a tip or lesson."""
+    return len(passage.section_path) > 1 and re.match(r"\d{1,2}\.\s", passage.section_path[-1]) is not None

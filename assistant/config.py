@@ -75,10 +75,13 @@ class Settings(BaseSettings):
 
     # Answering.
     answer_sentences: int = Field(5, ge=1, le=12)
+    #: An answer whose best quoted sentence the model rates below this is labelled "related passages only".
+    min_answer_similarity: float = Field(0.8, ge=-1, le=1)
     #: Abstain when the best passage covers less than this weighted share of the question's concepts ...
     min_term_coverage: float = Field(0.1, ge=0, le=1)
-    #: ... or when the best passage's dense similarity is below this and lexical evidence is weak.
-    min_dense_similarity: float = Field(0.3, ge=-1, le=1)
+    #: ... or, for a question that asks for an amount, percentage or date, when no sentence that gives
+    #: such a thing covers this share of the question.
+    min_typed_coverage: float = Field(0.45, ge=0, le=1)
     max_question_chars: int = Field(2000, ge=10)
 
     # Generation through a LangChain chat model (off by default: the extractive answerer needs none).

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import shutil
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any, Iterable, Iterator
 
 from .answer import Answer, Answerer, ExtractiveAnswerer, is_overview_question, is_partner_question
@@ -50,7 +50,7 @@ class Assistant:
 
     def _default_answerer(self) -> Answerer:
         """Extractive unless ASSISTANT_LLM names a chat model; the extractive answerer is then the fallback."""
-        extractive = ExtractiveAnswerer(self.settings)
+        extractive = ExtractiveAnswerer(self.settings, self.retriever)
         if not self.settings.llm:
             return extractive
         return GenerativeAnswerer(make_chat_model(self.settings), extractive, self.retriever, self.settings)
@@ -141,7 +141,7 @@ class Assistant:
         adds_topic = follow_up and any(c.word in focus.lower() for c in query.concepts)
         wants_section = is_partner_question(query.text) or is_overview_question(query.text)
         if passages and wants_section and not adds_topic:
-            family = self.retriever.family(passages[0], query)
+            family = self.retriever.family(self.retriever.in_language(passages[:1], lang, query)[0], query)
         answerer = answerer or self.answerer
         if isinstance(answerer, GenerativeAnswerer):
             items = answerer.stream(query, passages, family)
@@ -149,8 +149,7 @@ class Assistant:
             items = iter([answerer.answer(query, passages, family)])
         for item in items:
             if isinstance(item, Answer):
-                item = Answer(item.text, item.lang, item.citations, item.abstained, question, item.passages,
-                              item.notice)
+                item = replace(item, question=question)
             yield item
 
     def _standalone(self, question: str, turns: list[Turn], lang: str) -> str:

@@ -147,7 +147,7 @@ class Verified:
 def supported(sentence: str, passage: Passage, retriever, lang: str, threshold: float) -> bool:
     """Whether ``passage`` mentions enough of the sentence's weighted content words (stems, compound
     parts and glossary translations count, so an English sentence can rest on a Dutch passage)."""
-    claim = retriever.analyse(sentence, lang)
+    claim = retriever.analyse(sentence, lang, embed=False)
     return bool(claim.concepts) and claim.coverage(retriever.passage_terms(passage)) >= threshold
 
 
@@ -192,7 +192,7 @@ class GenerativeAnswerer:
     def stream(self, query: Query, passages: list[Passage], family: list[Passage] | None = None) -> Iterator[Any]:
         """Yield the growing draft text, then the verified Answer (always last)."""
         lang = query.lang if query.lang in NOTICES else "en"
-        if should_abstain(query, passages, self.settings.min_term_coverage, self.settings.min_dense_similarity):
+        if should_abstain(query, passages, self.settings.min_term_coverage, self.settings.min_typed_coverage):
             yield self.fallback.answer(query, passages, family)  # nothing relevant: no model call at all
             return
         context = list(dict.fromkeys(passages + (family or [])))[:8]

@@ -137,6 +137,26 @@ class Glossary:
         return " ".join(rendered for unit in _units(text)
                         if (rendered := self.sentences.get(plain(unit)) or self._render_words(unit, source_lang)))
 
+    def translation(self, text: str) -> str | None:
+        """The translation memory's English for Dutch ``text``: one sentence, several, or "heading: sentence";
+        None unless every part has a translation (a half-translated quote would mislead).
+
+        >>> g = Glossary([], sentences={"wees open": "Be open.", "zeg wat je wilt": "Say what you want."})
+        >>> g.translation("Wees open: zeg wat je wilt.")
+        'Be open: Say what you want.'
+        >>> g.translation("Iets anders.") is None
+        True
+        """
+        if (whole := self.sentences.get(plain(text))) is not None:
+            return whole
+        head, colon, rest = text.partition(": ")
+        if colon and rest and (first := self.sentences.get(plain(head))) is not None:
+            second = self.translation(rest)
+            return f"{first.rstrip('.:')}: {second}" if second is not None else None
+        units = _units(text)
+        found = [self.sentences.get(plain(unit)) for unit in units]
+        return " ".join(found) if len(units) > 1 and all(found) else None
+
     def _render_words(self, text: str, source_lang: str) -> str:
         table = self._tables.get(source_lang)
         if not table:

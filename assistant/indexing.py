@@ -79,9 +79,13 @@ def passage_sentences(chunk: Chunk, headings: frozenset[str] = frozenset()) -> l
     return [u for u in dict.fromkeys(units) if len(u) >= MIN_SENTENCE_CHARS and plain(u) not in headings]
 
 
+def record_id(owner: str, suffix: str, text: str) -> str:
+    """The id of a derived record: its owner (passage or document), its kind's suffix, a digest of its text."""
+    return f"{owner}{suffix}{hashlib.sha256(text.encode()).hexdigest()[:10]}"
+
+
 def _record(owner: str, chunk: Chunk, suffix: str, text: str, kind: str) -> Record:
-    digest = hashlib.sha256(text.encode()).hexdigest()[:10]
-    return Record(f"{owner}{suffix}{digest}", text, _metadata(chunk, kind))
+    return Record(record_id(owner, suffix, text), text, _metadata(chunk, kind))
 
 
 def records_for(chunks: list[Chunk], glossary: Glossary, with_gloss: bool, with_sentences: bool = False) -> list[Record]:

@@ -10,19 +10,21 @@ from __future__ import annotations
 import logging
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
-from typing import Literal
+from typing import Any, Literal
 
-from .chunking import Chunk
+import numpy as np
+from wordfreq import zipf_frequency
+
+from .chunking import Chunk, split_sentences
 from .cleaning import FURNITURE_ROLES
 from .embedding import Embedder
 from .glossary import Glossary
+from .indexing import SENTENCE_SUFFIX, record_id
 from .items import item_lists, item_references, resolve
 from .lexical import LexicalIndex, query_terms, translated_terms
 from .store import VectorStore
-from wordfreq import zipf_frequency
-
 from .text import (LANGUAGES, STOPWORDS, detect_language, is_everyday, label_term, labelled_mentions,
                    lexical_terms, split_compound, stem_words, tokenize)
 
@@ -110,6 +112,8 @@ class Query:
     concepts: tuple[Concept, ...]
     #: Sentences the user has already been shown (a follow-up wants something new).
     avoid: frozenset[str] = frozenset()
+    #: The question's embeddings (the question, and for a Dutch one its English rendering).
+    vectors: Any = field(default=None, compare=False, repr=False)
 
     @property
     def unknown_share(self) -> float:
@@ -154,13 +158,15 @@ class Retriever:
         # English question twice (by the rendering and by the question's glossary translation), would
         # crowd it out.
         renderings = {c.id: glossary.render(texts[c.id], c.lang) for c in chunks
-                      if settings.cross_lingual_gloss and c.lang != "en" and not self._translated(c.doc_id, "en")}
+                      if settings.cross_lingual_gloss and c.lang != "en" and not self.has_version(c.doc_id, "en")}
         self.lexical = LexicalIndex.build([(c.id, c.lang, texts[c.id]) for c in chunks], renderings)
         self._terms = dict(zip(self.lexical.ids, self.lexical.terms))
         # Which passage each vector belongs to, and what it is (passage, gloss, sentence, sentence gloss).
         self._records = {rid: (meta.get("chunk_id", rid), str(meta.get("kind", "passage")))
                          for rid, meta in store.metadata().items()}
         self._vector_ids, self._matrix = store.vectors() if len(self._records) <= MAX_EXACT_RECORDS else ([], None)
+        self._rows = {rid: row for row, rid in enumerate(self._vector_ids)}
+        self._parallel = self._parallel_passages(chunks)
         # Passages next to each other in one section, for the neighbour bonus in ``rank``.
         self._neighbours: dict[str, list[str]] = {}
         ordered = sorted(chunks, key=lambda c: (c.doc_id, c.ordinal))
@@ -177,10 +183,11 @@ class Retriever:
     # --- the question ---------------------------------------------------------------------------
 
     def analyse(self, question: str, lang: str | None = None, focus: str = "",
-                avoid: frozenset[str] = frozenset()) -> Query:
+                avoid: frozenset[str] = frozenset(), embed: bool = True) -> Query:
         """Language, search terms, translations and the weighted concepts the answer must be about.
 
         ``focus``: the words a follow-up adds to the conversation ("And in Pakistan?"); they weigh triple.
+        ``embed``: also embed the question for dense search (not needed to weigh words only).
         """
         # Markup is not content: "<script>alert(1)</script>" asks about nothing in the documents.
         question = re.sub(r"<[^<>]{1,200}>", " ", question)
@@ -194,8 +201,12 @@ class Retriever:
         concepts += tuple(labelled)
         corrections = [t for c in concepts for t in sorted(c.corrected)]
         labels = [t for c in labelled for t in sorted(c.stems)]
+        texts = [question]
+        if self.settings.cross_lingual_gloss and lang != "en" and (rendered := self.glossary.render(question, lang)):
+            texts.append(rendered)  # also ask in (word-by-word) English
         return Query(question, lang, tuple(dict.fromkeys(query_terms(question, lang) + corrections + labels)),
-                     tuple(translated_terms(list(translations), lang)), translations, concepts, avoid)
+                     tuple(translated_terms(list(translations), lang)), translations, concepts, avoid,
+                     self.embedder.embed_queries(texts) if embed else None)
 
     def _labelled(self, question: str, lang: str) -> list[Concept]:
         """"company B" of an English question is "bedrijf B" of a Dutch passage: the noun is translated
@@ -249,9 +260,6 @@ class Retriever:
     # --- ranking --------------------------------------------------------------------------------
 
     def _dense(self, query: Query, depth: int) -> dict[str, float]:
-        texts = [query.text]
-        if self.settings.cross_lingual_gloss and query.lang != "en" and (rendered := self.glossary.render(query.text, query.lang)):
-            texts.append(rendered)  # English-only model: also ask in (word-by-word) English
         # A passage's similarity is the mean of its best passage-level record (the passage or its gloss)
         # and its best sentence-level record: the whole says what it is about, one sentence may say
         # exactly what was asked. A passage has several records, so the search goes deep: every record
@@ -259,7 +267,9 @@ class Retriever:
         passage: dict[str, float] = {}
         sentence: dict[str, float] = {}
         n = max(depth * 8, MIN_DENSE_RECORDS)
-        for vector in self.embedder.embed_queries(texts):
+        if query.vectors is None:
+            query = replace(query, vectors=self.embedder.embed_queries([query.text]))
+        for vector in query.vectors:
             if self._matrix is not None and len(self._vector_ids):
                 hits = zip(self._vector_ids, (self._matrix @ vector).tolist())
             else:
@@ -342,17 +352,30 @@ class Retriever:
         factor = 1.0
         if chunk.role in FURNITURE_ROLES:
             factor *= self.settings.furniture_factor
-        if chunk.lang != lang and self._translated(chunk.doc_id, lang):
+        if chunk.lang != lang and self.has_version(chunk.doc_id, lang):
             factor *= self.settings.other_language_factor  # the same text exists in the question's language
         return factor
 
-    def _translated(self, doc_id: str, lang: str) -> bool:
+    def has_version(self, doc_id: str, lang: str) -> bool:
         """Whether the document has a version in ``lang``."""
         return any(self._doc_lang.get(t) == lang for t in self.translations.get(doc_id, ()))
 
     def _passage(self, chunk_id: str, score: float, dense: float, lexical: float, query: Query) -> Passage:
         return Passage.from_chunk(self.chunks[chunk_id], score, dense=dense, lexical=lexical,
                                   coverage=query.coverage(self._terms.get(chunk_id, set())))
+
+    def sentence_similarity(self, query: Query, passage: Passage, text: str) -> float | None:
+        """How well ``text`` (sentences of ``passage``) answers the question, by the model: the best of its
+        sentences' stored vectors (and their English renderings); None when none is stored."""
+        if self._matrix is None or query.vectors is None:
+            return None
+        units = split_sentences(text) or [text]
+        renderings = [self.glossary.render(u, passage.lang) for u in units] if passage.lang != "en" else []
+        rows = [row for unit in units + renderings
+                if (row := self._rows.get(record_id(passage.doc_id, SENTENCE_SUFFIX, unit))) is not None]
+        if not rows:
+            return None
+        return float((self._matrix[rows] @ np.asarray(query.vectors).T).max())
 
     def passage_terms(self, passage: Passage) -> set[str]:
         """The stemmed terms of everything a passage shows, to check that a sentence rests on it: its indexed
@@ -362,6 +385,40 @@ class Retriever:
         if terms is not None and chunk is not None and not chunk.searchable:
             return terms
         return (terms or set()) | set(lexical_terms(passage.text, passage.lang))
+
+    def _parallel_passages(self, chunks: list[Chunk]) -> dict[tuple[str, str], str]:
+        """For each passage of a translated document, its counterpart in each other version: the passage
+        the multilingual model finds most similar ((chunk id, language) -> chunk id)."""
+        parallel: dict[tuple[str, str], str] = {}
+        if self._matrix is None:
+            return parallel
+        by_doc: dict[str, list[Chunk]] = {}
+        for chunk in chunks:
+            if chunk.id in self._rows:
+                by_doc.setdefault(chunk.doc_id, []).append(chunk)
+        for doc_id, own in by_doc.items():
+            for other_id in self.translations.get(doc_id, ()):
+                other = by_doc.get(other_id, [])
+                if not other:
+                    continue
+                similarity = self._matrix[[self._rows[c.id] for c in own]] @ self._matrix[[self._rows[c.id] for c in other]].T
+                for chunk, row in zip(own, similarity):
+                    parallel[(chunk.id, other[0].lang)] = other[int(np.argmax(row))].id
+        return parallel
+
+    def in_language(self, passages: list[Passage], lang: str, query: Query) -> list[Passage]:
+        """The passages as an answer in ``lang`` quotes them: a passage of a document that has a version in
+        ``lang`` gives way to its counterpart there (never both versions)."""
+        out: list[Passage] = []
+        for passage in passages:
+            if passage.lang != lang and self.has_version(passage.doc_id, lang):
+                twin = self._parallel.get((passage.chunk_id, lang))
+                if twin is None:
+                    continue
+                passage = self._passage(twin, passage.score, passage.dense, passage.lexical, query)
+            if all(p.chunk_id != passage.chunk_id for p in out):
+                out.append(passage)
+        return out or passages
 
     def family(self, passage: Passage, query: Query) -> list[Passage]:
         """Content passages sharing ``passage``'s top-level section (e.g. a purpose's theory, practice, example)."""
