@@ -206,10 +206,19 @@ def should_abstain(query: Query, passages: list[Passage], min_coverage: float, m
 SPECIFIC_TYPES = ("amount", "percentage", "date")
 
 
+#: Nouns that name the quantity asked for ("the fine", "the fee"): the sentence giving the amount must name it too.
+QUANTITY_NOUNS = re.compile(r"\b(fines?|penalt\w*|boetes?|sancties?|fees?|prices?|prijs|prijzen|tarie\w*|costs?|kosten|"
+                            r"percentage|wages?|lonen|loon)\b", re.I)
+
+
 def typed_coverage(query: Query, passages: list[Passage], wanted: str) -> float:
-    """The best coverage of the question among the passages' sentences that have the wanted shape (0 if none)."""
+    """The best coverage of the question among the passages' sentences that have the wanted shape and name
+    the quantity the question asks for, if it names one (0 if there is none)."""
     shape = ANSWER_SHAPES[wanted]
-    return max((query.coverage(set(c.terms)) for c in _candidates(passages) if shape.search(c.text)), default=0.0)
+    asked = {m.lower() for m in QUANTITY_NOUNS.findall(query.text)}
+    heads = [c.stems for c in query.concepts if c.word in asked]
+    return max((query.coverage(set(c.terms)) for c in _candidates(passages)
+                if shape.search(c.text) and all(stems & c.terms for stems in heads)), default=0.0)
 
 
 @dataclass(frozen=True)

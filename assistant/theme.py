@@ -20,6 +20,9 @@ CSS = """
 .source header { font-weight: 600; }
 .source-number { color: var(--color-accent); margin-right: 2px; }
 .source-meta { font-size: 0.85em; color: var(--body-text-color-subdued); margin: 2px 0 6px; }
+.source .translation { border-left: 3px solid var(--color-accent); padding: 2px 0 2px 8px; margin: 4px 0 8px; }
+.source .translation-label { font-size: 0.8em; font-style: italic; color: var(--body-text-color-subdued); margin: 0; }
+.source .translation blockquote { margin: 2px 0; }
 .source-lang { border: 1px solid var(--border-color-primary); border-radius: 4px; padding: 0 5px; }
 .source .passage p, .source .section-text p, .source li { margin: 4px 0; }
 .source ul { margin: 4px 0 4px 1.2em; list-style: disc; }

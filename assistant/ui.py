@@ -227,11 +227,16 @@ def section_path_text(passage: Passage) -> str:
 
 
 def source_card(number: int, passage: Passage, quotes: Sequence[str], chunks: Sequence[Chunk], lang: str,
-                prefix: str, collapsed: bool = False) -> str:
+                prefix: str, collapsed: bool = False, translations: Sequence[str] = ()) -> str:
     """One source: number, document title, section path, language, the passage with the supporting
-    sentences marked, and the full section behind a disclosure."""
+    sentences marked, and the full section behind a disclosure. ``translations``: the unofficial English
+    the answer showed for this source's Dutch ``quotes``, shown above the marked original."""
     spans = quote_spans(passage.text, quotes, passage.section_path)
     passage_part = f'<div class="passage">{passage_html(passage.text, spans)}</div>'
+    if translations:
+        shown = "".join(f"<blockquote>{html.escape(t)}</blockquote>" for t in translations)
+        passage_part = (f'<div class="translation" lang="en"><p class="translation-label">'
+                        f'{label(lang, "translation")}</p>{shown}</div>{passage_part}')
     if collapsed:
         passage_part = (f'<details class="passage-details"><summary>{label(lang, "passage")}</summary>'
                         f'{passage_part}</details>')
@@ -255,13 +260,15 @@ def source_card(number: int, passage: Passage, quotes: Sequence[str], chunks: Se
 
 
 def sources_html(citations: Sequence[Passage], quotes: Mapping[int, Sequence[str]], chunks: Sequence[Chunk],
-                 lang: str, prefix: str, collapsed: bool = False) -> str:
+                 lang: str, prefix: str, collapsed: bool = False,
+                 translations: Mapping[int, Sequence[str]] | None = None) -> str:
     """All sources of an answer (or of a partner recommendation), numbered as cited.
 
     >>> sources_html([], {}, [], "en", "src-0")
     ''
     """
-    return "".join(source_card(n, p, quotes.get(n, ()), chunks, lang, prefix, collapsed)
+    translations = translations or {}
+    return "".join(source_card(n, p, quotes.get(n, ()), chunks, lang, prefix, collapsed, translations.get(n, ()))
                    for n, p in enumerate(citations, start=1))
 
 
@@ -282,8 +289,22 @@ def sources_panel(conversation: Conversation, index: int, chunks: Sequence[Chunk
         reason = label(lang, "sources_error" if answer is None else "sources_none")
         return f'<div class="sources-panel none" data-turn="{turn}">{header}<p class="no-sources">{reason}</p></div>'
     hint = f'<p class="sources-hint">{label(lang, "sources_hint")}</p>' if len(conversation) > 1 else ""
-    body = sources_html(answer.citations, quotes_by_citation(answer.text), chunks, lang, turn_prefix(turn))
+    quotes, translations = answer_quotes(answer)
+    body = sources_html(answer.citations, quotes, chunks, lang, turn_prefix(turn), translations=translations)
     return f'<div class="sources-panel" data-turn="{turn}">{header}{body}{hint}</div>'
+
+
+def answer_quotes(answer) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """Per citation number: the original words to mark in the source, and the translations shown for them."""
+    if not getattr(answer, "quotes", ()):
+        return {n: list(q) for n, q in quotes_by_citation(answer.text).items()}, {}
+    originals: dict[int, list[str]] = {}
+    translations: dict[int, list[str]] = {}
+    for quote in answer.quotes:
+        originals.setdefault(quote.citation, []).append(quote.original)
+        if quote.translated:
+            translations.setdefault(quote.citation, []).append(quote.text)
+    return originals, translations
 
 
 def _shorten(text: str, limit: int = 160) -> str:

@@ -23,10 +23,12 @@ def assert_grounded(answer: Answer, corpus_texts: set[str]) -> None:
     for passage in answer.citations:
         assert passage.chunk_id in retrieved
         assert passage.text in corpus_texts
+    originals = {q.text: q.original for q in answer.quotes}
     for line in answer.text.split("\n")[1:]:
-        match = re.fullmatch(r"- (.*) \[(\d+)\]", line)
+        match = re.fullmatch(r"- (.*?)(?: \([^()]*\))? \[(\d+)\]", line)
         assert match, line
         quoted, number = match.group(1), int(match.group(2))
+        quoted = originals.get(quoted, quoted)  # a translated statement rests on its Dutch original
         source = answer.citations[number - 1].text
         quoted = quoted.split(": ", 1)[1] if quoted not in source and ": " in quoted else quoted
         assert quoted in source.replace("\n- ", " ").replace("\n", " ") or quoted in source, (quoted, source)

@@ -1,0 +1,96 @@
+"""Answers that answer in the asker's language: translated quotes for Dutch-only sources, one version of a
+translated document, numbered list items, declines of specific questions the documents do not answer,
+and a confidence level. Real passages, the bundled model, a real Chroma (the session assistant)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.evaluation import language_share
+from assistant.ui import answer_quotes, sources_html
+
+pytestmark = pytest.mark.slow
+
+
+def test_an_english_question_on_a_dutch_only_document_is_answered_in_marked_english(assistant):
+    answer = assistant.ask("Which organisations told the companies that the minimum wage in Sindh would go up?")
+    assert not answer.abstained
+    assert {p.doc_id for p in answer.citations} == {"case-minimumloon-sindh"}
+    translated = [q for q in answer.quotes if q.translated]
+    assert translated, answer.text
+    assert "unofficial translation" in answer.text
+    assert language_share(answer.text, "en") >= 0.9, answer.text
+    for quote in answer.quotes:  # every statement rests on the SER's own Dutch words in its cited passage
+        source = answer.citations[quote.citation - 1].text.replace("\n- ", " ").replace("\n", " ")
+        assert quote.original in source or quote.original in answer.citations[quote.citation - 1].text
+        assert quote.text in answer.text
+
+
+def test_the_sources_panel_shows_the_dutch_original_beside_the_translation(assistant):
+    answer = assistant.ask("What did the Sindh government do to the statutory minimum wage?")
+    originals, translations = answer_quotes(answer)
+    assert translations, answer.text
+    html = sources_html(answer.citations, originals, assistant.chunks, "en", "t0", translations=translations)
+    assert 'class="translation"' in html and "<mark" in html  # the English above, the Dutch marked below
+    number = next(iter(translations))
+    assert answer.citations[number - 1].lang == "nl"
+
+
+def test_a_translated_document_is_quoted_in_the_askers_language_only(assistant):
+    english = assistant.ask("What are the tips for working with partners in production countries?")
+    dutch = assistant.ask("Wat zijn de tips voor samenwerking met partners in productielanden?")
+    assert {p.doc_id for p in english.citations} == {"who-to-partner-up-with"}, english.text
+    assert {p.doc_id for p in dutch.citations} == {"met-wie-werk-je-samen"}, dutch.text
+    assert language_share(english.text, "en") >= 0.9 and language_share(dutch.text, "nl") >= 0.9
+
+
+@pytest.mark.parametrize("question, heading", [
+    ("Kun je leerpunt 6 wat meer uitleggen?", "6. Bespreek niet alles"),
+    ("What is lesson 6 of the India pilot?", "6. Bespreek niet alles"),
+    ("What is tip 3 of the ten tips?", "3. Build trust"),
+    ("Wat is het derde element van een betekenisvolle dialoog in de casus over Sindh?", "Kennis"),
+    ("What does factor 5 of the commitment tool say?", "5. Mogelijkheden"),
+])
+def test_a_numbered_item_is_found_by_its_number_and_list(assistant, question, heading):
+    top = assistant.retrieve(question, k=1)[0]
+    assert top.section_path[-1].startswith(heading), top.section
+
+
+def test_a_lesson_is_quoted_whole_under_its_heading(assistant):
+    answer = assistant.ask("Kun je leerpunt 6 wat meer uitleggen?")
+    lesson = answer.citations[0]
+    assert lesson.section_path[-1].startswith("6.")
+    assert answer.text.split("\n")[1].startswith("- 6. Bespreek niet alles")
+    quoted = [q.original for q in answer.quotes if q.citation == 1]
+    assert len(quoted) >= 4  # the lesson's sentences, not one echo of the question
+
+
+@pytest.mark.parametrize("question", [
+    "What is the fine under Pakistani law for paying less than the minimum wage in Sindh?",
+    "Met hoeveel procent moesten de inkoopprijzen stijgen om de loonsverhoging in Sindh te dekken?",
+    "How much does a membership of the Fair Wear Foundation cost a clothing brand?",
+])
+def test_a_specific_question_the_documents_do_not_answer_is_declined(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.abstained and not answer.citations, answer.text
+
+
+def test_a_specific_question_the_documents_answer_is_not_declined(assistant):
+    answer = assistant.ask("To how many rupees per month was the minimum wage in Sindh raised?")
+    assert not answer.abstained
+    assert "25,000" in answer.text or "25.000" in answer.text, answer.text
+    assert answer.confidence == "direct"
+
+
+def test_every_answer_carries_a_confidence_and_a_related_one_says_so(assistant):
+    answer = assistant.ask("Who should I partner with to verify wage information?")
+    assert answer.confidence == "direct"
+    related = [a for a in (assistant.ask(q) for q in (
+        "How do we work out what a living wage is for the workers at our suppliers?",
+        "What should a social audit report contain?",
+        "How do I write a code of conduct for my suppliers?")) if not a.abstained]
+    for a in related:
+        assert a.confidence in {"direct", "related"}
+        if a.confidence == "related":
+            assert a.text.startswith("The SER documents do not answer this directly")
+    assert any(a.confidence == "related" for a in related) or not related
