@@ -147,6 +147,8 @@ def eval_command(
     export_quiz: Optional[Path] = typer.Option(None, "--export-quiz", help="Write quiz material (Markdown)."),
     tag: Optional[str] = typer.Option(None, "--tag", help="With --export-quiz: only cases with this tag."),
     doc: Optional[str] = typer.Option(None, "--doc", help="With --export-quiz: only cases about this document."),
+    backends: str = typer.Option("", "--backends", help="Comma-separated other embedding models to ablate "
+                                 "(e.g. bundled:use-multilingual-v3,bundled:all-MiniLM-L6-v2)."),
 ) -> None:
     """Run an eval set through the public API: retrieval, answers, abstention, latency, ablations.
 
@@ -183,6 +185,11 @@ def eval_command(
         if subset:
             summaries[name] = summarise(subset, k, name)
     summary = summaries[split]
+    if backends.strip():
+        from .evaluation import backend_ablations
+
+        subset = [c for c in selected if split == "all" or c.split == split]
+        summary["ablations"] |= backend_ablations(assistant, subset, [m.strip() for m in backends.split(",") if m.strip()])
     comparisons = []
     if check:
         for name, baseline in expected["conditions"].items():

@@ -207,8 +207,8 @@ def _rank(passages: list[Any], evidence: list[str]) -> tuple[int | None, list[bo
 
 
 def run_cases(assistant, cases: list[EvalCase], k: int = 5, modes: Iterable[str] = MODES,
-              progress: Callable[[int, int], None] | None = None) -> list[CaseResult]:
-    """Retrieve (every mode, depth 10) and ask (full pipeline) for each case, timing both."""
+              progress: Callable[[int, int], None] | None = None, answers: bool = True) -> list[CaseResult]:
+    """Retrieve (every mode, depth 10) and ask (full pipeline, unless ``answers`` is false) for each case."""
     chunk_texts = [c.text for c in assistant.chunks]
     results = []
     for number, case in enumerate(cases, start=1):
@@ -221,6 +221,9 @@ def run_cases(assistant, cases: list[EvalCase], k: int = 5, modes: Iterable[str]
                 result.retrieved = passages
             result.ranks[mode], result.relevance[mode] = _rank(passages, case.evidence)
         result.relevant_total = sum(supports(t, case.evidence) for t in chunk_texts) if case.evidence else 0
+        if not answers:
+            results.append(result)
+            continue
         started = time.perf_counter()
         result.answer = assistant.ask(case.question, k=k)
         result.ask_ms = (time.perf_counter() - started) * 1000
@@ -270,6 +273,20 @@ def faithfulness(answer, retriever) -> float | None:
 def _original(statement: str, originals: dict[str, str]) -> str:
     body = _MARKERS.sub("", statement).strip()
     return next((original for shown, original in originals.items() if body and body in shown), statement)
+
+
+def backend_ablations(assistant, cases: list[EvalCase], models: Iterable[str]) -> dict[str, dict[str, float]]:
+    """Retrieval with each other embedding model in place of the configured one (its own index folder,
+    built when missing), hybrid and dense only: the ablation that tells what the model itself adds."""
+    from .core import Assistant
+
+    out: dict[str, dict[str, float]] = {}
+    for model in models:
+        other = Assistant.load(assistant.settings.model_copy(update={"embedding_model": model}))
+        results = run_cases(other, cases, modes=("hybrid", "dense"), answers=False)
+        for mode in ("hybrid", "dense"):
+            out[f"{mode}[{model}]"] = retrieval_metrics(results, mode)
+    return out
 
 
 def retrieval_metrics(results: list[CaseResult], mode: str = "hybrid") -> dict[str, float]:

@@ -26,7 +26,8 @@ from .evaluation import EvalError
 
 #: Metrics the gate compares; each is "higher is better" unless listed in LOWER_IS_BETTER.
 GATED = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "must_mention", "citation_support",
-         "citation_validity", "abstain_precision", "abstain_recall", "lang_match", "false_abstain")
+         "citation_validity", "abstain_precision", "abstain_recall", "lang_match", "answer_language_share",
+         "false_abstain")
 LOWER_IS_BETTER = frozenset({"false_abstain"})
 DEFAULT_TOLERANCE = 0.02
 
