@@ -23,6 +23,8 @@ CSS = """
 .source .translation { border-left: 3px solid var(--color-accent); padding: 2px 0 2px 8px; margin: 4px 0 8px; }
 .source .translation-label { font-size: 0.8em; font-style: italic; color: var(--body-text-color-subdued); margin: 0; }
 .source .translation blockquote { margin: 2px 0; }
+.confidence { font-size: 0.85em; margin: 0 0 8px; }
+.confidence-related { color: var(--color-accent); }
 .source-lang { border: 1px solid var(--border-color-primary); border-radius: 4px; padding: 0 5px; }
 .source .passage p, .source .section-text p, .source li { margin: 4px 0; }
 .source ul { margin: 4px 0 4px 1.2em; list-style: disc; }

@@ -291,6 +291,10 @@ def sources_panel(conversation: Conversation, index: int, chunks: Sequence[Chunk
     hint = f'<p class="sources-hint">{label(lang, "sources_hint")}</p>' if len(conversation) > 1 else ""
     quotes, translations = answer_quotes(answer)
     body = sources_html(answer.citations, quotes, chunks, lang, turn_prefix(turn), translations=translations)
+    confidence = getattr(answer, "confidence", "")
+    if confidence:
+        header += (f'<p class="confidence confidence-{html.escape(confidence)}">'
+                   f'{label(lang, "confidence_" + confidence)}</p>')
     return f'<div class="sources-panel" data-turn="{turn}">{header}{body}{hint}</div>'
 
 

@@ -247,3 +247,17 @@ def test_the_app_asks_for_the_login_from_the_environment(server):
     right = urllib.parse.urlencode({"username": USER, "password": PASSWORD}).encode()
     with urllib.request.urlopen(f"{server.url}/login", data=right, timeout=10) as response:
         assert response.status == 200
+
+
+def test_an_english_question_on_the_sindh_case_shows_english_marked_and_the_dutch_original(page):
+    answer = ask(page, "Which organisations told the companies that the minimum wage in Sindh would go up?", 0)
+    text = answer.inner_text()
+    assert "unofficial translation" in text
+    assert "minimum wage" in text.lower() and "minimumloon" not in text.lower()  # English text, not Dutch
+    card = page.locator("#sources article.source").first
+    assert "Dutch" in card.locator(".source-lang").inner_text()
+    assert card.locator(".translation blockquote").count() >= 1  # the English shown in the answer …
+    marked = card.locator(".passage mark")
+    assert marked.count() >= 1 and re.search(r"\b(de|het|een|van)\b", marked.first.inner_text())  # … its Dutch original
+    assert "Confidence" in page.locator("#sources .confidence").inner_text()
+    screenshot(page, "translation.png", page.locator("#sources-column"))
