@@ -2,13 +2,15 @@
 
     python scripts/benchmark.py [--questions eval/cases.jsonl] [--repeat 1]
 
-Measures: a cold index build into a temporary folder, a warm start (nothing to embed), and the
-latency of retrieve and ask over every question of the eval set.
+Measures: a cold index build into a temporary folder, a warm start (nothing to embed) in this process
+and in a new one, `assistant ask "…"` from a shell (wall time of the whole command), whether torch was
+imported, and the latency of retrieve and ask over every question of the eval set.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -36,10 +38,18 @@ def main() -> None:
         warm_s = time.perf_counter() - started
         print(f"cold start with index build: {cold_s:.1f} s ({cold.report.embedded} vectors embedded)")
         print(f"warm start in the same process (model loaded, nothing to embed): {warm_s:.1f} s")
+        code = ("import sys, time; t = time.perf_counter(); from assistant import Assistant; "
+                f"Assistant.load(index_dir={index_dir!r}); "
+                "print(f'{time.perf_counter() - t:.2f}', 'torch' in sys.modules)")
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", f"from assistant import Assistant; Assistant.load(index_dir={index_dir!r})"],
-                       check=True, capture_output=True)
-        print(f"warm start of a new process (imports, model, index check): {time.perf_counter() - started:.1f} s")
+        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()
+        print(f"warm start of a new process: Assistant.load() {float(out[0]):.1f} s (with imports), "
+              f"process {time.perf_counter() - started:.1f} s; torch imported: {out[1]}")
+        env = dict(os.environ, ASSISTANT_INDEX_DIR=index_dir)
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "assistant", "ask", "Met wie werk ik samen om lonen te verifiëren?"],
+                       check=True, capture_output=True, env=env)
+        print(f"assistant ask \"…\" from a shell (wall, whole command): {time.perf_counter() - started:.1f} s")
         for name, call in (("retrieve", lambda q: warm.retrieve(q, k=5)), ("ask", lambda q: warm.ask(q))):
             times = []
             for question in questions:
