@@ -102,6 +102,15 @@ class Assistant:
         question = validate_question(question, self.settings.max_question_chars)
         return self.retriever.search(question, k or self.settings.k, lang=lang, mode=mode)
 
+    def as_retriever(self, k: int | None = None, mode: Mode = "hybrid"):
+        """This assistant's retrieval as a LangChain ``BaseRetriever`` (Documents with the passage's metadata).
+
+        >>> (a.as_retriever(k=3) | RunnableLambda(format_docs)).invoke("vakbondsvrijheid")   # doctest: +SKIP
+        """
+        from .langchain import AssistantRetriever  # LangChain's pydantic models load only when asked for
+
+        return AssistantRetriever(assistant=self, k=k, mode=mode)
+
     def ask(self, question: str, history: Iterable[Any] | None = None, k: int | None = None,
             answerer: Answerer | None = None) -> Answer:
         """A short answer in the question's language, every statement cited, or a plain abstention.
