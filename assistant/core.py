@@ -10,7 +10,6 @@ True
 from __future__ import annotations
 
 import logging
-import shutil
 from dataclasses import asdict
 from typing import Any, Iterable, Iterator
 
@@ -68,10 +67,8 @@ class Assistant:
         chunk_settings = ChunkSettings.from_settings(settings)
         chunks = [chunk for doc in documents for chunk in chunk_document(doc, chunk_settings)]
         embedder = load_embedder(settings)
-        path = settings.index_dir / embedder.slug
-        if rebuild and path.exists():
-            shutil.rmtree(path)
-        store = VectorStore(path)
+        # One folder (or, on a Chroma server, one collection of that name) per model configuration.
+        store = VectorStore(settings.index_dir / embedder.slug, url=settings.chroma_url, fresh=rebuild)
         build_info = {
             "pipeline_version": PIPELINE_VERSION,
             "model": {"name": embedder.name, "fingerprint": embedder.fingerprint,
