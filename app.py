@@ -75,11 +75,13 @@ def main(argv: list[str] | None = None) -> None:
     except AssistantError as exc:
         raise SystemExit(f"error: {exc}") from exc
     logger.info("feedback is stored in %s", store.path)
-    demo = ChatApp(assistant, store).blocks(args.language)
+    chat = ChatApp(assistant, store)
+    demo = chat.blocks(args.language)
     demo.queue(default_concurrency_limit=8)
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
                 auth_message="SER dialogue assistant" if auth else None, css=CSS, head=HEAD,
-                footer_links=["settings"], show_error=False)
+                footer_links=["settings"], show_error=False,
+                app_kwargs=chat.app_kwargs())  # the JSON API at /api/*
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -28,6 +29,9 @@ class Settings(BaseSettings):
 
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path("index")
+    #: A Chroma server (``chroma run --path <folder> --port 8000``) shared by several app processes, e.g.
+    #: ``http://127.0.0.1:8000``; empty: the embedded index folder under ``index_dir``.
+    chroma_url: str = ""
     glossary_file: str = Field("glossary.tsv", description="bilingual glossary, relative to corpus_dir")
     vocabulary_file: str = Field("vocabulary.tsv", description="general Dutch-English words of the corpus for "
                                  "rendering Dutch text in English for the model, relative to corpus_dir")
@@ -101,6 +105,14 @@ class Settings(BaseSettings):
         if value and (":" not in value or not all(part.strip() for part in value.split(":", 1))):
             raise ValueError("must look like 'provider:model', e.g. 'ollama:llama3.1' or 'openai:gpt-4o-mini'")
         return value
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _server_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"https?://[^/\s:]+(:\d{1,5})?/?", value):
+            raise ValueError("must be a Chroma server address like 'http://127.0.0.1:8000' (or empty)")
+        return value.rstrip("/")
 
     @field_validator("corpus_dir", "index_dir")
     @classmethod

@@ -10,7 +10,6 @@ True
 from __future__ import annotations
 
 import logging
-import shutil
 from dataclasses import asdict, replace
 from typing import Any, Iterable, Iterator
 
@@ -68,10 +67,8 @@ class Assistant:
         chunk_settings = ChunkSettings.from_settings(settings)
         chunks = [chunk for doc in documents for chunk in chunk_document(doc, chunk_settings)]
         embedder = load_embedder(settings)
-        path = settings.index_dir / embedder.slug
-        if rebuild and path.exists():
-            shutil.rmtree(path)
-        store = VectorStore(path)
+        # One folder (or, on a Chroma server, one collection of that name) per model configuration.
+        store = VectorStore(settings.index_dir / embedder.slug, url=settings.chroma_url, fresh=rebuild)
         build_info = {
             "pipeline_version": PIPELINE_VERSION,
             "model": {"name": embedder.name, "fingerprint": embedder.fingerprint,
@@ -101,6 +98,15 @@ class Assistant:
         """
         question = validate_question(question, self.settings.max_question_chars)
         return self.retriever.search(question, k or self.settings.k, lang=lang, mode=mode)
+
+    def as_retriever(self, k: int | None = None, mode: Mode = "hybrid"):
+        """This assistant's retrieval as a LangChain ``BaseRetriever`` (Documents with the passage's metadata).
+
+        >>> (a.as_retriever(k=3) | RunnableLambda(format_docs)).invoke("vakbondsvrijheid")   # doctest: +SKIP
+        """
+        from .langchain import AssistantRetriever  # LangChain's pydantic models load only when asked for
+
+        return AssistantRetriever(assistant=self, k=k, mode=mode)
 
     def ask(self, question: str, history: Iterable[Any] | None = None, k: int | None = None,
             answerer: Answerer | None = None) -> Answer:

@@ -141,7 +141,7 @@ def sync_index(
     store.update_metadata(changed)
     store.write_build_info(build_info | {"records": len(desired), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
     report = BuildReport(
-        str(store.path), len(build_info.get("documents", {})), len(chunks), len(desired),
+        store.location, len(build_info.get("documents", {})), len(chunks), len(desired),
         len(missing), len(gone), len(changed), time.perf_counter() - started,
     )
     logger.info(report.summary())

@@ -42,6 +42,8 @@ class LexicalIndex:
     ids: list[str]
     terms: list[set[str]]
     _bm25: bm25s.BM25
+    #: term -> rows of the passages that have it among their own terms (for document frequencies)
+    _postings: dict[str, np.ndarray]
 
     @classmethod
     def build(cls, passages: list[tuple[str, str, str]], renderings: dict[str, str] | None = None) -> LexicalIndex:
@@ -54,7 +56,24 @@ class LexicalIndex:
                   for (pid, _, _), terms in zip(passages, own)]
         bm25 = bm25s.BM25()
         bm25.index(tokens, show_progress=False)
-        return cls([pid for pid, _, _ in passages], [set(t) for t in own], bm25)
+        terms = [set(t) for t in own]
+        postings: dict[str, list[int]] = {}
+        for row, passage_terms in enumerate(terms):
+            for term in passage_terms:
+                postings.setdefault(term, []).append(row)
+        return cls([pid for pid, _, _ in passages], terms, bm25,
+                   {term: np.asarray(rows, dtype=np.int32) for term, rows in postings.items()})
+
+    def document_frequency(self, stems: set[str] | frozenset[str]) -> int:
+        """How many passages have any of ``stems`` among their own terms (from postings: no scan of every passage).
+
+        >>> LexicalIndex.build([("a", "en", "trade unions"), ("b", "en", "unions")]).document_frequency({"union"})
+        2
+        """
+        rows = [self._postings[s] for s in stems if s in self._postings]
+        if len(rows) <= 1:
+            return len(rows[0]) if rows else 0
+        return len(np.unique(np.concatenate(rows)))
 
     def search(self, terms: list[str], n: int) -> list[tuple[str, float]]:
         """(id, BM25 score) of the best ``n`` passages with a positive score."""

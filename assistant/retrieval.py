@@ -170,6 +170,10 @@ class Retriever:
         # Passages next to each other in one section, for the neighbour bonus in ``rank``.
         self._neighbours: dict[str, list[str]] = {}
         ordered = sorted(chunks, key=lambda c: (c.doc_id, c.ordinal))
+        # Each document's passages in order, for ``family`` (no sort of the whole corpus per question).
+        self._by_document: dict[str, list[Chunk]] = {}
+        for chunk in ordered:
+            self._by_document.setdefault(chunk.doc_id, []).append(chunk)
         for first, second in zip(ordered, ordered[1:]):
             if (first.doc_id, first.section) == (second.doc_id, second.section):
                 self._neighbours.setdefault(first.id, []).append(second.id)
@@ -220,7 +224,7 @@ class Retriever:
                 words = tokenize(phrase)
                 if len(words) == 1:
                     stems.add(label_term(words[0], label, other))
-            df = sum(1 for terms in self.lexical.terms if terms & stems)
+            df = self.lexical.document_frequency(stems)
             if df:
                 concepts.append(Concept(f"{noun} {label}", frozenset(stems),
                                         math.log((len(self.chunks) + 1) / (df + 0.5))))
@@ -236,7 +240,7 @@ class Retriever:
         stems |= set(stem_words(split_compound(word), "nl"))
         for phrase in self.glossary.translate(word, lang):
             stems |= set(lexical_terms(phrase, "en" if lang == "nl" else "nl"))
-        df = sum(1 for terms in self.lexical.terms if terms & stems)
+        df = self.lexical.document_frequency(stems)
         if df == 0 and len(word) >= 5:
             # "Pakistani" ~ "Pakistan", "nakomt" ~ "nakomen" (a long shared prefix); "suplier" ~ "supplier"
             # (a typo: a close spelling in the corpus, by difflib's ratio).
@@ -246,7 +250,7 @@ class Retriever:
             words += get_close_matches(word, [w for w in similar if abs(len(w) - len(word)) <= 2], n=3, cutoff=0.85)
             related = set(stem_words(words, "nl") + stem_words(words, "en"))
             stems |= related
-            df = sum(1 for terms in self.lexical.terms if terms & related)
+            df = self.lexical.document_frequency(related)
             if df:
                 return Concept(word, frozenset(stems), self._idf(word, lang, df), corrected=frozenset(related))
         if df:
@@ -426,6 +430,6 @@ class Retriever:
             return []
         return [
             self._passage(c.id, 0.0, 0.0, 0.0, query)
-            for c in sorted(self.chunks.values(), key=lambda c: c.ordinal)
-            if c.doc_id == passage.doc_id and c.section[:1] == passage.section_path[:1] and c.role == "content"
+            for c in self._by_document.get(passage.doc_id, ())
+            if c.section[:1] == passage.section_path[:1] and c.role == "content"
         ]

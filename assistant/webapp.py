@@ -6,7 +6,7 @@ the interface language, and an unexpected failure a friendly message (the detail
 while the app keeps serving everyone else.
 
 >>> blocks = ChatApp(Assistant.load(), FeedbackStore(Path("feedback.sqlite3"))).blocks()   # doctest: +SKIP
->>> blocks.launch(css=theme.CSS, head=theme.HEAD)                                           # doctest: +SKIP
+>>> blocks.launch(css=theme.CSS, head=theme.HEAD, app_kwargs=chat_app.app_kwargs())        # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -239,6 +239,12 @@ class ChatApp:
         return [str(path) for path in write_exports(report, folder, file_stem(report.title, report.created))]
 
     # --- the layout ------------------------------------------------------------------------------------
+
+    def app_kwargs(self) -> dict[str, Any]:
+        """``launch(app_kwargs=...)``: the JSON API (``assistant.api``) first on the app's own server, behind its login."""
+        from .api import api_routes
+
+        return {"routes": api_routes(self.assistant)}
 
     def blocks(self, lang: str = "en") -> gr.Blocks:
         """The whole app. The interface language follows the browser on load and the switch after that."""
