@@ -22,6 +22,7 @@ from .corpus import Document, load_corpus, translations
 from .embedding import Embedder, load_embedder
 from .generation import GenerativeAnswerer, make_chat_model
 from .glossary import Glossary
+from .inputs import passages_wanted, question_language, retrieval_mode
 from .indexing import BuildReport, Progress, sync_index
 from .retrieval import Mode, Passage, Retriever
 from .store import VectorStore
@@ -97,10 +98,14 @@ class Assistant:
     def retrieve(self, question: str, k: int | None = None, mode: Mode = "hybrid", lang: str | None = None) -> list[Passage]:
         """The ``k`` best passages, best first (``.text .doc_id .title .lang .section .score``).
 
+        Bad arguments raise InputError saying what is allowed: ``k`` an integer 1-100, ``mode`` one of
+        hybrid/dense/lexical, ``lang`` "nl", "en" or None.
+
         >>> [p.section for p in a.retrieve("vakbondsvrijheid", k=2)]   # doctest: +SKIP
         """
         question = validate_question(question, self.settings.max_question_chars)
-        return self.retriever.search(question, k or self.settings.k, lang=lang, mode=mode)
+        k, mode, lang = passages_wanted(k, self.settings.k), retrieval_mode(mode), question_language(lang)
+        return self.retriever.search(question, k, lang=lang, mode=mode)
 
     def ask(self, question: str, history: Iterable[Any] | None = None, k: int | None = None,
             answerer: Answerer | None = None) -> Answer:
@@ -122,9 +127,11 @@ class Assistant:
         """Like ``ask``, for streaming: yields draft texts while a language model writes, then the Answer.
 
         The last item is always the final, verified ``Answer``; with the extractive answerer it is the only one.
+        Bad arguments raise InputError (on the first ``next``); only the last turns of ``history`` are used.
         """
         question = validate_question(question, self.settings.max_question_chars)
-        turns = normalise_history(history)
+        turns = normalise_history(history, self.settings.max_question_chars)
+        k = passages_wanted(k, self.settings.k)
         lang = detect_language(question, default=self._conversation_lang(turns))
         if turns and len(tokenize(question)) <= 4:  # "En in Pakistan?" is too short to tell: keep the conversation's
             lang = self._conversation_lang(turns)
