@@ -10,8 +10,7 @@ True
 from __future__ import annotations
 
 import logging
-import shutil
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any, Iterable, Iterator
 
 from .answer import Answer, Answerer, ExtractiveAnswerer, is_overview_question, is_partner_question
@@ -25,7 +24,7 @@ from .glossary import Glossary
 from .inputs import passages_wanted, question_language, retrieval_mode
 from .indexing import BuildReport, Progress, sync_index
 from .retrieval import Mode, Passage, Retriever
-from .store import VectorStore
+from .store import VectorStore, commit_store, open_store
 from .text import detect_language, tokenize
 
 logger = logging.getLogger(__name__)
@@ -70,9 +69,7 @@ class Assistant:
         chunks = [chunk for doc in documents for chunk in chunk_document(doc, chunk_settings)]
         embedder = load_embedder(settings)
         path = settings.index_dir / embedder.slug
-        if rebuild and path.exists():
-            shutil.rmtree(path)
-        store = VectorStore(path)
+        store = open_store(path, rebuild)  # a damaged index (or any, with rebuild) is rebuilt beside it
         build_info = {
             "pipeline_version": PIPELINE_VERSION,
             "model": {"name": embedder.name, "fingerprint": embedder.fingerprint,
@@ -88,6 +85,8 @@ class Assistant:
         }
         report = sync_index(store, chunks, embedder, glossary, build_info, settings.cross_lingual_gloss, progress,
                             settings.sentence_vectors)
+        store = commit_store(store, path)  # a complete rebuild replaces the old folder only now
+        report = replace(report, path=str(store.path))
         assistant = cls(settings, documents, chunks, embedder, store, glossary, report)
         for warm_up in ("Who can help with supplier dialogue?", "Met wie werk ik samen aan de dialoog?"):
             assistant.retriever.search(warm_up, k=1)  # load the language detector, lexicons and model kernels now
