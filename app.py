@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 
 logger = logging.getLogger("app")
 
@@ -75,11 +76,22 @@ def main(argv: list[str] | None = None) -> None:
     except AssistantError as exc:
         raise SystemExit(f"error: {exc}") from exc
     logger.info("feedback is stored in %s", store.path)
-    demo = ChatApp(assistant, store).blocks(args.language)
+    chat = ChatApp(assistant, store)
+    demo = chat.blocks(args.language)
     demo.queue(default_concurrency_limit=8)
-    demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
-                auth_message="SER dialogue assistant" if auth else None, css=CSS, head=HEAD,
-                footer_links=["settings"], show_error=False)
+    # A stop request (kill, systemd, docker stop) ends the app like Ctrl-C: the server closes and the
+    # temporary export folder is removed.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
+                    auth_message="SER dialogue assistant" if auth else None, css=CSS, head=HEAD,
+                    footer_links=["settings"], show_error=False)
+    finally:
+        chat.close()
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":
