@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 
 logger = logging.getLogger("app")
 
@@ -78,10 +79,20 @@ def main(argv: list[str] | None = None) -> None:
     chat = ChatApp(assistant, store)
     demo = chat.blocks(args.language)
     demo.queue(default_concurrency_limit=8)
-    demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
-                auth_message="SER dialogue assistant" if auth else None, css=CSS, head=HEAD,
-                footer_links=["settings"], show_error=False,
-                app_kwargs=chat.app_kwargs())  # the JSON API at /api/*
+    # A stop request (kill, systemd, docker stop) ends the app like Ctrl-C: the server closes and the
+    # temporary export folder is removed.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
+                    auth_message="SER dialogue assistant" if auth else None, css=CSS, head=HEAD,
+                    footer_links=["settings"], show_error=False,
+                    app_kwargs=chat.app_kwargs())  # the JSON API at /api/*
+    finally:
+        chat.close()
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -9,11 +9,11 @@ from .answer import Answer, Answerer, ExtractiveAnswerer
 from .chat import Turn
 from .config import Settings, load_settings
 from .core import Assistant
-from .errors import AssistantError, ConfigError, CorpusError, ModelError, QuestionError, StoreError
+from .errors import AssistantError, ConfigError, CorpusError, InputError, ModelError, QuestionError, StoreError
 from .retrieval import Passage
 
 __all__ = [
     "Answer", "Answerer", "Assistant", "AssistantError", "ConfigError", "CorpusError", "ExtractiveAnswerer",
-    "ModelError", "Passage", "QuestionError", "Settings", "StoreError", "Turn", "load_settings",
+    "InputError", "ModelError", "Passage", "QuestionError", "Settings", "StoreError", "Turn", "load_settings",
 ]
 __version__ = "0.1.0"

@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from .errors import QuestionError
+from .errors import InputError, QuestionError
 from .text import STOPWORDS, tokenize
 
 FOLLOW_UP_START = re.compile(
@@ -33,27 +33,99 @@ class Turn:
     cited: tuple[str, ...] = field(default=())
 
 
-def normalise_history(history: Iterable[Any] | None) -> list[Turn]:
-    """Accept Turns, (question, answer) pairs, or role/content messages (OpenAI and Gradio style)."""
+#: Follow-ups read only the last turns (the previous question, and for a language model the last three
+#: exchanges): older turns are dropped before anything else is done, so a turn costs the same after 150.
+MAX_HISTORY_TURNS = 3
+#: An earlier answer may be longer than a question (a list of partner types), not unboundedly so.
+ANSWER_CHARS_PER_QUESTION_CHAR = 10
+_ROLES = ("user", "assistant", "system")
+
+
+def normalise_history(history: Iterable[Any] | None, max_chars: int = 2000) -> list[Turn]:
+    """The last ``MAX_HISTORY_TURNS`` turns of ``history``: Turns, (question, answer) pairs, or role/content
+    messages (OpenAI and Gradio style). A malformed entry raises InputError saying what is allowed; the
+    texts of the turns kept are checked like a question (text, no lone surrogates, at most ``max_chars``).
+
+    >>> [t.question for t in normalise_history([(f"q{n}", "a") for n in range(10)])]
+    ['q7', 'q8', 'q9']
+    >>> normalise_history(5)
+    Traceback (most recent call last):
+    ...
+    assistant.errors.InputError: history must be a list of Turns, (question, answer) pairs or role/content messages, not int
+    """
+    if history is None:
+        return []
+    if isinstance(history, (str, bytes, dict)) or not isinstance(history, Iterable):
+        raise InputError(f"history must be a list of {_HISTORY_SHAPES}, not {type(history).__name__}")
     turns: list[Turn] = []
-    for item in history or ():
+    for number, item in enumerate(history, start=1):
         if isinstance(item, Turn):
             turns.append(item)
         elif isinstance(item, dict):
-            role, content = item.get("role"), item.get("content")
-            text = content if isinstance(content, str) else " ".join(
-                part.get("text", "") for part in content or () if isinstance(part, dict)
-            )
+            role, text = _message(item, number)
             if role == "user":
                 turns.append(Turn(text))
             elif role == "assistant" and turns:
                 last = turns[-1]
                 turns[-1] = Turn(last.question, (last.answer + "\n" + text).strip(), last.cited)
         elif isinstance(item, (tuple, list)) and len(item) == 2:
-            turns.append(Turn(str(item[0] or ""), str(item[1] or "")))
+            turns.append(Turn(*(_text(value, f"history entry {number}") for value in item)))
         else:
-            raise QuestionError(f"history entries must be Turns, (question, answer) pairs or role/content dicts, not {item!r}")
-    return [t for t in turns if t.question.strip()]
+            raise InputError(f"history entry {number} must be one of {_HISTORY_SHAPES}, not {_shape(item)}")
+    kept = [t for t in turns if not (isinstance(t.question, str) and not t.question.strip())][-MAX_HISTORY_TURNS:]
+    for turn in kept:
+        _check_turn(turn, max_chars)
+    return kept
+
+
+_HISTORY_SHAPES = "Turns, (question, answer) pairs or role/content messages"
+
+
+def _shape(item: Any) -> str:
+    if isinstance(item, (tuple, list)):
+        return f"a {type(item).__name__} of {len(item)} items"
+    return type(item).__name__
+
+
+def _text(value: Any, where: str) -> str:
+    """A history text: a string, or None for none."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InputError(f"{where}: texts must be strings, not {type(value).__name__}")
+    return value
+
+
+def _message(item: dict, number: int) -> tuple[str, str]:
+    """(role, text) of a role/content message; content may be a string or a list of {"text": ...} parts."""
+    where = f"history entry {number}"
+    role, content = item.get("role"), item.get("content")
+    if role not in _ROLES:
+        raise InputError(f"{where}: role must be one of {', '.join(_ROLES)}, not {role!r:.40}")
+    if content is None or isinstance(content, str):
+        return role, _text(content, where)
+    if isinstance(content, dict):  # one multimodal part (a file in Gradio): its text, if any
+        content = [content]
+    if not isinstance(content, (list, tuple)):
+        raise InputError(f"{where}: content must be a string or a list of {{'text': ...}} parts, "
+                         f"not {type(content).__name__}")
+    texts = [_text(part.get("text"), where) for part in content if isinstance(part, dict)]
+    return role, " ".join(texts)
+
+
+def _check_turn(turn: Turn, max_chars: int) -> None:
+    """A kept turn's texts are checked like a question: strings, valid Unicode, bounded."""
+    for name, value, limit in (("question", turn.question, max_chars),
+                               ("answer", turn.answer, max_chars * ANSWER_CHARS_PER_QUESTION_CHAR)):
+        where = f"history {name} {value[:40]!r}" if isinstance(value, str) else f"history {name}"
+        if not isinstance(value, str):
+            raise InputError(f"{where}: texts must be strings, not {type(value).__name__}")
+        if len(value) > limit:
+            raise InputError(f"{where}: {len(value)} characters long; keep history {name}s under {limit}")
+        if "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value):
+            raise InputError(f"history {name}: contains NUL or unpaired surrogate characters; send valid text")
+    if not all(isinstance(chunk_id, str) for chunk_id in turn.cited):
+        raise InputError("history: a Turn's cited passage ids must be strings")
 
 
 def is_follow_up(question: str, lang: str) -> bool:

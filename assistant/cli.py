@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -26,6 +27,7 @@ app.add_typer(feedback_app, name="feedback")
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 def _load(rebuild: bool = False):
@@ -240,7 +242,9 @@ def _print_summary(summary: dict) -> None:
 
 def main(argv: Optional[list[str]] = None) -> int:
     """Entry point: usage errors and domain errors print one line on stderr, never a traceback."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    level = os.environ.get("ASSISTANT_LOG_LEVEL", "WARNING").upper()
+    logging.basicConfig(level=level if level in logging.getLevelNamesMapping() else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
     try:
         result = app(args=argv, standalone_mode=False)
     except typer.Exit as exc:
@@ -256,6 +260,14 @@ def main(argv: Optional[list[str]] = None) -> int:
         return EXIT_USAGE
     except AssistantError as exc:
         typer.echo(f"error: {exc}", err=True)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        typer.echo("error: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # the edge: a bug still ends in one line, with the details in the log
+        logging.getLogger(__name__).debug("unexpected failure", exc_info=True)
+        typer.echo(f"error: unexpected {type(exc).__name__}: {str(exc)[:200]}; this is a bug, please report it "
+                   "(ASSISTANT_LOG_LEVEL=DEBUG shows the details)", err=True)
         return EXIT_ERROR
     return result if isinstance(result, int) else 0
 

@@ -119,17 +119,72 @@ class Settings(BaseSettings):
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
 
+    @field_validator("glossary_file", "vocabulary_file", "translations_dir")
+    @classmethod
+    def _inside_corpus(cls, value: str) -> str:
+        from .corpus import escapes
+
+        if not value.strip() or escapes(value):
+            raise ValueError("must be a path inside the corpus folder (relative, without '..')")
+        return value
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, value: str) -> str:
+        value = value.strip().lower()
+        if not re.fullmatch(r"cpu|mps|cuda(:\d+)?", value):
+            raise ValueError("must be cpu, cuda, cuda:<n> or mps")
+        if value != "cpu":
+            problem = _device_problem(value)
+            if problem:
+                raise ValueError(f"{problem}; set it to cpu or leave it unset")
+        return value
+
     @property
     def glossary_path(self) -> Path:
-        return self.corpus_dir / self.glossary_file
+        return self._corpus_file(self.glossary_file, "glossary_file")
 
     @property
     def vocabulary_path(self) -> Path:
-        return self.corpus_dir / self.vocabulary_file
+        return self._corpus_file(self.vocabulary_file, "vocabulary_file")
 
     @property
     def translations_path(self) -> Path:
-        return self.corpus_dir / self.translations_dir
+        return self._corpus_file(self.translations_dir, "translations_dir")
+
+    def _corpus_file(self, relative: str, field: str) -> Path:
+        """``corpus_dir / relative``, refused when it resolves outside the corpus folder (a symlink out)."""
+        from .corpus import inside
+
+        path = inside(self.corpus_dir, relative)
+        if path is None:
+            raise ConfigError(f"{env_name(field)}={relative}: leads outside the corpus folder {self.corpus_dir}; "
+                              "use a path inside it")
+        return path
+
+
+def env_name(field: str) -> str:
+    """The environment variable of a setting.
+
+    >>> env_name("glossary_file")
+    'ASSISTANT_GLOSSARY_FILE'
+    """
+    return f"ASSISTANT_{field.upper()}"
+
+
+def _device_problem(device: str) -> str | None:
+    """Why torch cannot use ``device`` here (a CPU-only build has no CUDA), or None."""
+    import torch
+
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            return f"torch {torch.__version__} on this machine has no usable CUDA device"
+        index = int(device.partition(":")[2] or 0)
+        if index >= torch.cuda.device_count():
+            return f"there is no CUDA device {index} (found {torch.cuda.device_count()})"
+    if device == "mps" and not torch.backends.mps.is_available():
+        return "torch on this machine has no MPS (Apple GPU) support"
+    return None
 
 
 def load_settings(**overrides) -> Settings:
@@ -141,7 +196,12 @@ def load_settings(**overrides) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(_problem(err) for err in exc.errors())
         raise ConfigError(f"invalid settings ({problems}); check ASSISTANT_* environment variables") from exc
+
+
+def _problem(err: dict) -> str:
+    """One validation problem, named by field and environment variable ("k (ASSISTANT_K): ...")."""
+    field = ".".join(str(p) for p in err["loc"]) or "settings"
+    named = f"{field} ({env_name(field)})" if field in Settings.model_fields else field
+    return f"{named}: {err['msg']}"

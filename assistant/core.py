@@ -21,9 +21,10 @@ from .corpus import Document, load_corpus, translations
 from .embedding import Embedder, load_embedder
 from .generation import GenerativeAnswerer, make_chat_model
 from .glossary import Glossary
+from .inputs import passages_wanted, question_language, retrieval_mode
 from .indexing import BuildReport, Progress, sync_index
 from .retrieval import Mode, Passage, Retriever
-from .store import VectorStore
+from .store import VectorStore, commit_store, open_store
 from .text import detect_language, tokenize
 
 logger = logging.getLogger(__name__)
@@ -67,8 +68,10 @@ class Assistant:
         chunk_settings = ChunkSettings.from_settings(settings)
         chunks = [chunk for doc in documents for chunk in chunk_document(doc, chunk_settings)]
         embedder = load_embedder(settings)
-        # One folder (or, on a Chroma server, one collection of that name) per model configuration.
-        store = VectorStore(settings.index_dir / embedder.slug, url=settings.chroma_url, fresh=rebuild)
+        # One folder (or, on a Chroma server, one collection of that name) per model configuration; a
+        # damaged folder (or any, with rebuild) is rebuilt beside it.
+        path = settings.index_dir / embedder.slug
+        store = open_store(path, rebuild, settings.chroma_url)
         build_info = {
             "pipeline_version": PIPELINE_VERSION,
             "model": {"name": embedder.name, "fingerprint": embedder.fingerprint,
@@ -84,6 +87,8 @@ class Assistant:
         }
         report = sync_index(store, chunks, embedder, glossary, build_info, settings.cross_lingual_gloss, progress,
                             settings.sentence_vectors)
+        store = commit_store(store, path)  # a complete rebuild replaces the old folder only now
+        report = replace(report, path=str(store.path))
         assistant = cls(settings, documents, chunks, embedder, store, glossary, report)
         for warm_up in ("Who can help with supplier dialogue?", "Met wie werk ik samen aan de dialoog?"):
             assistant.retriever.search(warm_up, k=1)  # load the language detector, lexicons and model kernels now
@@ -94,10 +99,14 @@ class Assistant:
     def retrieve(self, question: str, k: int | None = None, mode: Mode = "hybrid", lang: str | None = None) -> list[Passage]:
         """The ``k`` best passages, best first (``.text .doc_id .title .lang .section .score``).
 
+        Bad arguments raise InputError saying what is allowed: ``k`` an integer 1-100, ``mode`` one of
+        hybrid/dense/lexical, ``lang`` "nl", "en" or None.
+
         >>> [p.section for p in a.retrieve("vakbondsvrijheid", k=2)]   # doctest: +SKIP
         """
         question = validate_question(question, self.settings.max_question_chars)
-        return self.retriever.search(question, k or self.settings.k, lang=lang, mode=mode)
+        k, mode, lang = passages_wanted(k, self.settings.k), retrieval_mode(mode), question_language(lang)
+        return self.retriever.search(question, k, lang=lang, mode=mode)
 
     def as_retriever(self, k: int | None = None, mode: Mode = "hybrid"):
         """This assistant's retrieval as a LangChain ``BaseRetriever`` (Documents with the passage's metadata).
@@ -128,9 +137,11 @@ class Assistant:
         """Like ``ask``, for streaming: yields draft texts while a language model writes, then the Answer.
 
         The last item is always the final, verified ``Answer``; with the extractive answerer it is the only one.
+        Bad arguments raise InputError (on the first ``next``); only the last turns of ``history`` are used.
         """
         question = validate_question(question, self.settings.max_question_chars)
-        turns = normalise_history(history)
+        turns = normalise_history(history, self.settings.max_question_chars)
+        k = passages_wanted(k, self.settings.k)
         lang = detect_language(question, default=self._conversation_lang(turns))
         if turns and len(tokenize(question)) <= 4:  # "En in Pakistan?" is too short to tell: keep the conversation's
             lang = self._conversation_lang(turns)

@@ -47,6 +47,8 @@ class DocumentEntry(BaseModel):
     def _suffix(cls, value: str) -> str:
         if not value.lower().endswith(SUPPORTED_SUFFIXES):
             raise ValueError(f"must end in one of {', '.join(SUPPORTED_SUFFIXES)}")
+        if escapes(value):
+            raise ValueError("must be a path inside the corpus folder (relative, without '..')")
         return value
 
 
@@ -70,6 +72,26 @@ class Document:
     file: str
     sha256: str
     sections: tuple[Section, ...]
+
+
+def escapes(relative: str) -> bool:
+    """Whether a path written relative to a folder is absolute or climbs out of it with '..'.
+
+    >>> escapes("translations/x.tsv"), escapes("../outside.txt"), escapes("/etc/passwd")
+    (False, True, True)
+    """
+    path = Path(relative)
+    return path.is_absolute() or bool(path.drive) or ".." in path.parts or "\\" in relative
+
+
+def inside(folder: Path, relative: str) -> Path | None:
+    """``folder / relative`` when it resolves (symlinks followed) inside ``folder``, else None."""
+    path = folder / relative
+    try:
+        resolved, root = path.resolve(), folder.resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        return None
+    return path if not escapes(relative) and resolved.is_relative_to(root) else None
 
 
 def read_manifest(corpus_dir: Path) -> Manifest:
@@ -134,6 +156,8 @@ def read_text(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise CorpusError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from exc
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot be read ({exc.strerror}); check the file and its permissions") from exc
 
 
 def _read_pdf(path: Path) -> str:
@@ -160,7 +184,10 @@ def load_corpus(corpus_dir: Path) -> list[Document]:
 
 
 def load_document(corpus_dir: Path, entry: DocumentEntry) -> Document:
-    path = corpus_dir / entry.file
+    path = inside(corpus_dir, entry.file)
+    if path is None:  # a symlink that leads out of the corpus folder
+        raise CorpusError(f'{corpus_dir / MANIFEST_NAME}: entry id "{entry.id}", field "file": {entry.file} '
+                          "leads outside the corpus folder; put the document inside it")
     text = read_text(path)
     if not re.search(r"\w{2,}", text):
         raise CorpusError(f'{path}: no text found (manifest entry "{entry.id}", field "file"); is it a scanned PDF?')

@@ -21,5 +21,10 @@ class StoreError(AssistantError):
     """The persisted index is unusable."""
 
 
-class QuestionError(AssistantError):
+class InputError(AssistantError, ValueError):
+    """An argument of the public API (question, history, ``k``, ``mode``, ``lang``) is malformed; the
+    message says what is allowed. The one error type bad input ever raises."""
+
+
+class QuestionError(InputError):
     """The question cannot be answered as given (empty, too long, binary)."""

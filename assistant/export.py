@@ -26,6 +26,8 @@ from .retrieval import Passage
 
 logger = logging.getLogger(__name__)
 
+#: python-docx refuses a core-properties title over 255 characters.
+WORD_TITLE_CHARS = 255
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
 
 
@@ -67,14 +69,34 @@ def conversation_report(conversation: Conversation, lang: str) -> Report:
     return Report(label(lang, "export_title"), lang, entries, version=_version())
 
 
+#: A title names the topic in at most this many characters (Word limits a title to 255); the entry keeps it whole.
+TITLE_TOPIC_CHARS = 120
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut at a word end to at most ``limit`` characters, with "…" when cut.
+
+    >>> shorten("freedom of association in factories", 20)
+    'freedom of…'
+    """
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[limit // 2 :] else cut).rstrip(" ,;:.") + "…"
+
+
 def topic_report(topic: str, passages: Sequence[Passage], lang: str) -> Report:
-    """The passages found for a topic, best first, as one entry without an answer.
+    """The passages found for a topic, best first, as one entry without an answer; a long topic is
+    shortened in the title (the entry keeps it whole).
 
     >>> topic_report("trust", [], "en").title
     'Passages on “trust”'
+    >>> len(topic_report("trust " * 300, [], "en").title) < 140
+    True
     """
-    return Report(label(lang, "topic_export_title", topic=topic), lang, (Entry(topic, "", tuple(passages)),),
-                  version=_version())
+    title = label(lang, "topic_export_title", topic=shorten(topic, TITLE_TOPIC_CHARS))
+    return Report(title, lang, (Entry(topic, "", tuple(passages)),), version=_version())
 
 
 # --- Markdown ---------------------------------------------------------------------------------------
@@ -160,7 +182,7 @@ def write_docx(report: Report, path: Path) -> Path:
 
     lang = report.lang
     document = WordDocument()
-    document.core_properties.title = report.title
+    document.core_properties.title = shorten(report.title, WORD_TITLE_CHARS)
     document.core_properties.language = lang
     document.add_heading(report.title, level=0)
     intro = document.add_paragraph()

@@ -81,16 +81,21 @@ class Glossary:
 
         ``vocabulary``: a file of the same format with general words, for ``render`` only.
         ``translations``: a folder of such files (``*.tsv``), whole sentences, for ``render`` only.
+        Each is optional: an absent one is logged with what is used instead; one that is present but
+        unusable (a folder for a file, not UTF-8, a malformed line) is an error naming it.
         """
         words = None
-        if vocabulary is not None and vocabulary.is_file():
+        if vocabulary is not None and _present(vocabulary, "file"):
             words = cls.load(vocabulary)
         elif vocabulary is not None:
             logger.warning("no vocabulary at %s: Dutch text is rendered in English with glossary terms only", vocabulary)
         sentences: dict[str, str] = {}
-        if translations is not None and translations.is_dir():
+        if translations is not None and _present(translations, "folder"):
             sentences = {plain(nl): en for file in sorted(translations.glob("*.tsv")) for nl, en in _read_pairs(file)[0]}
-        if not path.is_file():
+        elif translations is not None:
+            logger.warning("no translations folder at %s: Dutch-only documents are rendered in English word by word",
+                           translations)
+        if not _present(path, "file"):
             logger.warning("no glossary at %s: cross-lingual search will rely on the model alone", path)
             return cls([], vocabulary=words, sentences=sentences)
         pairs, digest = _read_pairs(path)
@@ -244,15 +249,35 @@ def _units(text: str) -> list[str]:
             for unit in sentence.split(SECTION_SEPARATOR)]
 
 
+def _present(path: Path, kind: str) -> bool:
+    """Whether an optional file or folder is there; something else in its place is an error."""
+    if not path.exists():
+        return False
+    if (kind == "file" and not path.is_file()) or (kind == "folder" and not path.is_dir()):
+        raise CorpusError(f"{path}: expected a {kind}, found {'a folder' if path.is_dir() else 'something else'}; "
+                          f"replace it with a {kind} or remove it")
+    return True
+
+
 def _read_pairs(path: Path) -> tuple[list[tuple[str, str]], str]:
-    """The ``dutch<TAB>english`` pairs of a file and its digest; a malformed line raises CorpusError naming it."""
-    raw = path.read_bytes()
+    """The ``dutch<TAB>english`` pairs of a file and its digest; a malformed line raises CorpusError naming it
+    (by number: an error never quotes the file, which may not be a glossary at all)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot be read ({exc.strerror}); check the file and its permissions") from exc
+    try:
+        text = raw.decode("utf-8", errors="strict")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise CorpusError(f"{path}: line {line}: not UTF-8 text ({exc.reason}); save the file as UTF-8") from exc
     pairs: list[tuple[str, str]] = []
-    for number, line in enumerate(raw.decode("utf-8", errors="strict").splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         fields = [f.strip() for f in line.split("\t")]
         if len(fields) != 2 or not all(fields):
-            raise CorpusError(f"{path}: line {number}: expected 'dutch<TAB>english', got {line!r}")
+            found = f"{len(fields)} tab-separated fields" if len(fields) != 2 else "an empty field"
+            raise CorpusError(f"{path}: line {number}: expected 'dutch<TAB>english', found {found}")
         pairs.append((fields[0], fields[1]))
     return pairs, hashlib.sha256(raw).hexdigest()[:12]

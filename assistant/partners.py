@@ -233,6 +233,7 @@ def find_partners(assistant, guide: PartnerGuide, index: int, lang: str, topic: 
     purpose = guide.purposes(lang)[index]
     matches = topic_matcher(assistant, topic) if topic.strip() else None
     tip_ids = {c.id for c in guide.tips(lang)}
-    passages = assistant.retrieve(purpose.title, k=len(assistant.chunks), lang=purpose.lang)
+    # Every passage ranked: more than the public API's k allows, so through the retriever itself.
+    passages = assistant.retriever.search(purpose.title, k=len(assistant.chunks), lang=purpose.lang)
     ranking = [p.chunk_id for p in passages if p.chunk_id in tip_ids]
     return guide.recommend(index, lang, topic, matches, ranking)

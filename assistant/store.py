@@ -10,8 +10,10 @@ Nothing Chroma-specific leaves this module: callers see ids, vectors, metadata d
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -28,6 +30,10 @@ logger = logging.getLogger(__name__)
 COLLECTION = "passages"
 BUILD_INFO = "build.json"
 BUILD_INFO_KEY = "build_info"  # the collection metadata key of build.json on a Chroma server
+#: build.json's checksum of every stored vector (ids and float32 values), checked on load.
+VECTORS_DIGEST = "vectors_sha256"
+#: A rebuild happens in a sibling folder ``.<name>.rebuilding-<pid>`` that replaces the index once complete.
+STAGING = ".rebuilding-"
 _BATCH = 1000
 _PAGE = 10_000
 
@@ -150,14 +156,19 @@ class VectorStore:
             return {}
 
     def write_build_info(self, info: dict[str, Any]) -> None:
-        text = json.dumps(info, indent=2, ensure_ascii=False, sort_keys=True)
-        if self.url:
-            self._collection.modify(metadata={BUILD_INFO_KEY: text})
+        """Record what the index was built from, with a checksum of its vectors (``check_index`` reads both)."""
+        if self.url:  # a server keeps its own files; the build info lives in the collection's metadata
+            self._collection.modify(metadata={BUILD_INFO_KEY: json.dumps(info, ensure_ascii=False, sort_keys=True)})
             return
         path = self.path / BUILD_INFO
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(text, encoding="utf-8")
+        info = info | {VECTORS_DIGEST: vector_digest(self._collection)}
+        tmp.write_text(json.dumps(info, indent=2, ensure_ascii=False, sort_keys=True), encoding="utf-8")
         tmp.replace(path)
+
+    def close(self) -> None:
+        """Release Chroma's hold on the folder (needed before it is moved)."""
+        self._client.close()
 
 
 def _server_address(url: str) -> dict[str, Any]:
@@ -167,3 +178,150 @@ def _server_address(url: str) -> dict[str, Any]:
         raise StoreError(f"ASSISTANT_CHROMA_URL {url!r} is not a server address like http://127.0.0.1:8000")
     return {"host": parts.hostname, "port": parts.port or 8000, "ssl": parts.scheme == "https"}
 
+# --- the index checks itself on load, and a damaged one is rebuilt beside it ----------------------
+
+
+def vector_digest(collection) -> str:
+    """sha256 of every record id and its float32 vector, in id order: a changed vector changes it."""
+    ids: list[str] = []
+    rows: list[np.ndarray] = []
+    for offset in range(0, collection.count(), _PAGE):  # a page at a time (see VectorStore._pages)
+        page = collection.get(include=["embeddings"], limit=_PAGE, offset=offset)
+        ids += page["ids"]
+        rows.append(np.asarray(page["embeddings"], dtype=np.float32).reshape(len(page["ids"]), -1))
+    vectors = np.vstack(rows) if rows else np.zeros((0, 0))
+    digest = hashlib.sha256()
+    for index in sorted(range(len(ids)), key=ids.__getitem__):
+        digest.update(ids[index].encode() + b"\0")
+        digest.update(vectors[index].tobytes())
+    return digest.hexdigest()
+
+
+def check_index(path: Path) -> str | None:
+    """What is wrong with the index folder at ``path``, or None when it is sound or not built yet.
+
+    Reads build.json, opens Chroma, compares the record count with build.json's, searches every vector
+    (this loads the HNSW files) and compares the vectors' checksum with build.json's.
+
+    >>> check_index(Path("/nonexistent"))
+    """
+    if not path.exists():
+        return None
+    if not path.is_dir():
+        return "it is not a folder"
+    info_path = path / BUILD_INFO
+    info: dict[str, Any] = {}
+    if info_path.exists():
+        if not info_path.is_file():
+            return f"{BUILD_INFO} is not a file"
+        try:
+            info = json.loads(info_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return f"{BUILD_INFO} is unreadable ({type(exc).__name__})"
+        if not isinstance(info, dict):
+            return f"{BUILD_INFO} holds no object"
+    if not info:
+        return None  # a first build that did not finish: the next sync completes it
+    return _check_records(path, info)
+
+
+def _check_records(path: Path, info: dict[str, Any]) -> str | None:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    client = None
+    try:
+        client = chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False,
+                                                                                 allow_reset=False))
+        collection = client.get_collection(COLLECTION)
+        count, expected = collection.count(), info.get("records")
+        if isinstance(expected, int) and count != expected:
+            return f"it holds {count} records where {BUILD_INFO} says {expected}"
+        if count:
+            probe = np.full(_dimension(collection), 1.0, dtype=np.float32)
+            found = collection.query(query_embeddings=[probe / np.linalg.norm(probe)], n_results=count,
+                                     include=["distances"])["ids"][0]
+            if len(found) != count:
+                return f"a search reaches {len(found)} of its {count} vectors"
+        recorded = info.get(VECTORS_DIGEST)
+        if recorded is not None and vector_digest(collection) != recorded:
+            return f"its stored vectors do not match the checksum in {BUILD_INFO}"
+    except Exception as exc:  # Chroma raises many unrelated types for damaged files
+        return f"Chroma cannot read it ({type(exc).__name__}: {str(exc)[:160]})"
+    finally:
+        if client is not None:
+            client.close()
+    return None
+
+
+def _dimension(collection) -> int:
+    sample = collection.get(limit=1, include=["embeddings"])["embeddings"]
+    return len(sample[0])
+
+
+def open_store(path: Path, rebuild: bool = False, url: str = "") -> VectorStore:
+    """The store to sync: the index at ``path`` when it is sound, else a fresh staging folder beside it
+    (also for ``rebuild``). ``commit_store`` puts a staged store in place once the sync is complete, so a
+    damaged or old index stays as it was until its replacement is whole, and a kill loses nothing.
+    With ``url``, the collection named after ``path`` on that Chroma server (the server keeps its files).
+
+    >>> store = commit_store(sync(open_store(path)), path)            # doctest: +SKIP
+    """
+    if url:
+        return VectorStore(path, url=url, fresh=rebuild)
+    _recover(path)
+    problem = check_index(path)
+    if problem:
+        logger.warning("%s: the index is damaged (%s); rebuilding it in a fresh folder", path, problem)
+    elif not (rebuild and path.exists()):
+        return VectorStore(path)
+    staging = path.with_name(f".{path.name}{STAGING}{os.getpid()}")
+    if staging.exists():
+        shutil.rmtree(staging)
+    return VectorStore(staging)
+
+
+def commit_store(store: VectorStore, path: Path) -> VectorStore:
+    """``store`` when it is the index at ``path``; a complete staged store replaces the index there."""
+    if store.path == path:
+        return store
+    store.close()
+    _swap(store.path, path)
+    logger.info("%s: rebuilt index in place", path)
+    return VectorStore(path)
+
+
+def _swap(staging: Path, path: Path) -> None:
+    """Put the complete ``staging`` folder at ``path``. Between the two renames a kill leaves the complete
+    staging folder and no index: ``_recover`` finishes the move on the next load."""
+    old = path.with_name(f".{path.name}.replaced-{os.getpid()}")
+    if path.exists():
+        path.rename(old)
+    staging.rename(path)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _recover(path: Path) -> None:
+    """Finish or clear what an interrupted rebuild left beside ``path``: a complete staging folder (it
+    has build.json, written last) replaces the index; the rest is removed unless its process still runs."""
+    for folder in sorted(path.parent.glob(f".{path.name}.*-*")) if path.parent.is_dir() else ():
+        pid = folder.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or _running(int(pid)) or not folder.exists():
+            continue
+        if folder.name.startswith(f".{path.name}{STAGING}") and (folder / BUILD_INFO).is_file():
+            logger.warning("%s: finishing an interrupted rebuild", path)
+            _swap(folder, path)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # this process starts no rebuild while another of its own is unfinished
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True

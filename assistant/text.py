@@ -76,42 +76,81 @@ def _is_part(word: str) -> bool:
     return _known(word) >= needed
 
 
+#: No Dutch compound is longer than this ("arbeidsongeschiktheidsverzekeringsmaatschappij" has 46 letters):
+#: a longer "word" (a pasted hash, a key held down) is not split, which also bounds the work per word.
+MAX_COMPOUND_CHARS = 64
+
+
 @lru_cache(maxsize=100_000)
 def split_compound(word: str, min_part: int = 4) -> list[str]:
-    """Split a Dutch compound into known words (the tail recursively), allowing linking s/e/en.
+    """Split a Dutch compound into known words (the tail split again), allowing linking s/e/en.
 
     Hand-written because no maintained Python package splits Dutch compounds; the decision rests on
     the wordfreq lexicon: every part must be a common word, and fewer parts win. [] when no split.
+    Words over ``MAX_COMPOUND_CHARS`` are never split.
 
     >>> split_compound("minimumloonstijging")
     ['minimumloon', 'stijging']
     >>> split_compound("fabrieksarbeiders")
     ['fabriek', 'arbeiders']
+    >>> split_compound("loon" * 500)
+    []
     """
     word = word.lower()
-    if len(word) < 2 * min_part + 1 or not word.isalpha() or _known(word) >= 4.0:
+    if len(word) > MAX_COMPOUND_CHARS or not word.isalpha():
+        return []
+    # Depth-first over the suffixes a split needs, with an explicit stack instead of recursion: each
+    # suffix is solved once, after the shorter suffixes its splits end in.
+    best_of: dict[int, list[str]] = {}
+    pending = [0]
+    while pending:
+        offset = pending[-1]
+        if offset in best_of:
+            pending.pop()
+            continue
+        unsolved = [offset + i for i in _tail_splits(word[offset:], min_part) if offset + i not in best_of]
+        if unsolved:
+            pending.extend(unsolved)
+            continue
+        best_of[offset] = _best_split(word[offset:], min_part, best_of, offset)
+        pending.pop()
+    return best_of[0]
+
+
+def _candidates(word: str, min_part: int) -> list[tuple[int, str]]:
+    """(split point, first part without its linking letters) for every plausible first part of ``word``."""
+    if len(word) < 2 * min_part + 1 or _known(word) >= 4.0:
         return []  # a common word is not split ("organisaties" is no "organ" + "isaties")
-    best: tuple[float, list[str]] | None = None
+    found = []
     for i in range(min_part, len(word) - min_part + 1):
-        head, tail = word[:i], word[i:]
+        head = word[:i]
         for link in ("", "s", "e", "en"):
             if link and not head.endswith(link):
                 continue
             base = head[: len(head) - len(link)] if link else head
-            if not _is_part(base):
-                continue
-            tail_parts = [tail] if _is_part(tail) else _split_tail(tail, min_part)
-            if not tail_parts:
-                continue
-            parts = [base, *tail_parts]
-            score = min(_known(p) for p in parts) - 0.75 * (len(parts) - 2) + 0.1 * min(len(base), 8)
-            if best is None or score > best[0]:
-                best = (score, parts)
+            if _is_part(base):
+                found.append((i, base))
+    return found
+
+
+def _tail_splits(word: str, min_part: int) -> list[int]:
+    """The split points of ``word`` whose tail is no word on its own and so must be split in turn."""
+    return [i for i, _ in _candidates(word, min_part) if not _is_part(word[i:])]
+
+
+def _best_split(word: str, min_part: int, best_of: dict[int, list[str]], offset: int) -> list[str]:
+    """The best split of ``word`` (the suffix of the whole word at ``offset``), given those of its suffixes."""
+    best: tuple[float, list[str]] | None = None
+    for i, base in _candidates(word, min_part):
+        tail = word[i:]
+        tail_parts = [tail] if _is_part(tail) else best_of[offset + i]
+        if not tail_parts:
+            continue
+        parts = [base, *tail_parts]
+        score = min(_known(p) for p in parts) - 0.75 * (len(parts) - 2) + 0.1 * min(len(base), 8)
+        if best is None or score > best[0]:
+            best = (score, parts)
     return best[1] if best else []
-
-
-def _split_tail(tail: str, min_part: int) -> list[str]:
-    return split_compound(tail, min_part) if _known(tail) < 4.0 else []
 
 
 # "bedrijf B", "company B", "leerpunt 7": a noun with a one-letter or small-number label names one

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import html
 import logging
+import os
+import re
+import shutil
 import tempfile
 import time
 import uuid
@@ -36,6 +39,8 @@ from .ui import (
 logger = logging.getLogger(__name__)
 
 STREAM_DELAY = 0.03
+#: The app's temporary export folder: this prefix, the process id, a random part.
+EXPORT_PREFIX = "ser-assistant-exports-"
 
 
 @contextmanager
@@ -50,6 +55,33 @@ def _friendly_errors(lang: str, what: str) -> Iterator[None]:
         raise gr.Error(label(lang, "internal_error")) from exc
 
 
+def remove_stale_exports(root: Path | None = None) -> list[Path]:
+    """Remove export folders left behind by app processes that no longer run (killed, not stopped).
+
+    >>> remove_stale_exports(Path("/nonexistent"))
+    []
+    """
+    removed = []
+    for folder in Path(root or tempfile.gettempdir()).glob(f"{EXPORT_PREFIX}*"):
+        match = re.match(rf"{EXPORT_PREFIX}(\d+)-", folder.name)
+        if match and folder.is_dir() and not _running(int(match.group(1))):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    if removed:
+        logger.info("removed %d export folders of stopped app processes", len(removed))
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # someone else's process, or no pid at all: leave its folder alone
+    return True
+
+
 class ChatApp:
     """One app over one loaded Assistant; per-user data lives in ``gr.State``, never here."""
 
@@ -59,8 +91,16 @@ class ChatApp:
         self.feedback = feedback
         self.stream_delay = stream_delay
         self.guide = PartnerGuide.build(assistant.chunks, assistant.documents)
-        self._exports = None if export_dir else tempfile.TemporaryDirectory(prefix="ser-assistant-exports-")
+        if not export_dir:
+            remove_stale_exports()
+        self._exports = None if export_dir else tempfile.TemporaryDirectory(prefix=f"{EXPORT_PREFIX}{os.getpid()}-")
         self.export_dir = Path(export_dir) if export_dir else Path(self._exports.name)
+
+    def close(self) -> None:
+        """Remove the temporary export folder (the app calls this when it stops)."""
+        if self._exports is not None:
+            self._exports.cleanup()
+            logger.info("removed the export folder %s", self.export_dir)
 
     @property
     def max_chars(self) -> int:
