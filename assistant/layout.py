@@ -151,7 +151,7 @@ def build(app: ChatApp, lang: str) -> gr.Blocks:
                 gr.update(value=label(code, "send_comment")),
                 gr.Dataset(label=label(code, "examples"), samples=example_samples(code)),
                 gr.update(value=f"### {label(code, 'sources')}"),
-                sources_panel(conv or Conversation(), -1, chunks, code),
+                sources_panel(conv or Conversation(), -1, chunks, code, app.links),
                 gr.update(label=label(code, "purpose"), choices=purpose_choices(code), value=chosen),
                 gr.update(label=label(code, "topic"), placeholder=label(code, "topic_placeholder")),
                 gr.update(value=label(code, "show_partners")),

@@ -226,10 +226,26 @@ def section_path_text(passage: Passage) -> str:
     return SECTION_ARROW.join(passage.section_path)
 
 
+def publication_link(passage: Passage, links: Mapping[str, str] | None, lang: str) -> str:
+    """The link to a source's SER publication (opens in a new tab), or nothing when the manifest names none.
+
+    >>> p = Passage("t", "d", "T", "en", "", 0.0, "d:1", "content", ())
+    >>> publication_link(p, {"d": "https://www.ser.nl/x?a=1&b=2"}, "en")
+    '<a class="source-link" href="https://www.ser.nl/x?a=1&amp;b=2" target="_blank" rel="noopener noreferrer">Open the SER publication</a>'
+    >>> publication_link(p, {}, "en")
+    ''
+    """
+    url = (links or {}).get(passage.doc_id)
+    if not url:
+        return ""
+    return (f'<a class="source-link" href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">'
+            f'{label(lang, "open_publication")}</a>')
+
+
 def source_card(number: int, passage: Passage, quotes: Sequence[str], chunks: Sequence[Chunk], lang: str,
-                prefix: str, collapsed: bool = False) -> str:
-    """One source: number, document title, section path, language, the passage with the supporting
-    sentences marked, and the full section behind a disclosure."""
+                prefix: str, collapsed: bool = False, links: Mapping[str, str] | None = None) -> str:
+    """One source: number, document title, section path, language, the link to the SER publication, the
+    passage with the supporting sentences marked, and the full section behind a disclosure."""
     spans = quote_spans(passage.text, quotes, passage.section_path)
     passage_part = f'<div class="passage">{passage_html(passage.text, spans)}</div>'
     if collapsed:
@@ -242,6 +258,7 @@ def source_card(number: int, passage: Passage, quotes: Sequence[str], chunks: Se
         section_part = (f'<details class="full-section"><summary>{label(lang, "full_section")}</summary>'
                         f'<div class="section-text">{passage_html(section_text, section_spans)}</div></details>')
     path = section_path_text(passage)
+    link = publication_link(passage, links, lang)
     return (
         f'<article class="source" id="{anchor_id(prefix, number)}" data-doc="{html.escape(passage.doc_id)}">'
         f'<header><span class="source-number">[{number}]</span> '
@@ -250,22 +267,23 @@ def source_card(number: int, passage: Passage, quotes: Sequence[str], chunks: Se
         + (f'<span class="source-section">{html.escape(path)}</span> · ' if path else "")
         + f'<span class="source-lang" lang="{html.escape(passage.lang)}">'
         f'{html.escape(language_name(passage.lang, lang))}'
-        f'</span></div>{passage_part}{section_part}</article>'
+        f'</span>' + (f' · {link}' if link else "") + f'</div>{passage_part}{section_part}</article>'
     )
 
 
 def sources_html(citations: Sequence[Passage], quotes: Mapping[int, Sequence[str]], chunks: Sequence[Chunk],
-                 lang: str, prefix: str, collapsed: bool = False) -> str:
+                 lang: str, prefix: str, collapsed: bool = False, links: Mapping[str, str] | None = None) -> str:
     """All sources of an answer (or of a partner recommendation), numbered as cited.
 
     >>> sources_html([], {}, [], "en", "src-0")
     ''
     """
-    return "".join(source_card(n, p, quotes.get(n, ()), chunks, lang, prefix, collapsed)
+    return "".join(source_card(n, p, quotes.get(n, ()), chunks, lang, prefix, collapsed, links)
                    for n, p in enumerate(citations, start=1))
 
 
-def sources_panel(conversation: Conversation, index: int, chunks: Sequence[Chunk], lang: str) -> str:
+def sources_panel(conversation: Conversation, index: int, chunks: Sequence[Chunk], lang: str,
+                  links: Mapping[str, str] | None = None) -> str:
     """The sources panel for exchange ``index`` (negative counts from the end): its sources, or why none.
 
     >>> sources_panel(Conversation(), -1, [], "en")
@@ -282,7 +300,8 @@ def sources_panel(conversation: Conversation, index: int, chunks: Sequence[Chunk
         reason = label(lang, "sources_error" if answer is None else "sources_none")
         return f'<div class="sources-panel none" data-turn="{turn}">{header}<p class="no-sources">{reason}</p></div>'
     hint = f'<p class="sources-hint">{label(lang, "sources_hint")}</p>' if len(conversation) > 1 else ""
-    body = sources_html(answer.citations, quotes_by_citation(answer.text), chunks, lang, turn_prefix(turn))
+    body = sources_html(answer.citations, quotes_by_citation(answer.text), chunks, lang, turn_prefix(turn),
+                        links=links)
     return f'<div class="sources-panel" data-turn="{turn}">{header}{body}{hint}</div>'
 
 
@@ -320,7 +339,8 @@ def _cited_item(item: Cited, number: int, prefix: str, lang: str, topic: str) ->
     return f'<li>{_inline(item.text)} {citation_link(number, prefix, item.passage)}{badge}</li>'
 
 
-def recommendation_html(rec: Recommendation, chunks: Sequence[Chunk], lang: str, prefix: str = "pf") -> str:
+def recommendation_html(rec: Recommendation, chunks: Sequence[Chunk], lang: str, prefix: str = "pf",
+                        links: Mapping[str, str] | None = None) -> str:
     """The partner finder's result: partner types, practical example and tips, each item cited, then the sources."""
     def items(group: Sequence[Cited]) -> str:
         return "".join(_cited_item(i, rec.number(i), prefix, lang, rec.topic) for i in group)
@@ -344,5 +364,5 @@ def recommendation_html(rec: Recommendation, chunks: Sequence[Chunk], lang: str,
         parts.append(f'<h4>{html.escape(heading)}</h4><ul class="tips">{tips}</ul>')
     quotes = {rec.number(i): (i.text,) for i in rec.partners}
     parts.append(f'<h4>{label(lang, "sources")}</h4><div class="sources-panel">'
-                 f'{sources_html(rec.citations, quotes, chunks, lang, prefix, collapsed=True)}</div></div>')
+                 f'{sources_html(rec.citations, quotes, chunks, lang, prefix, collapsed=True, links=links)}</div></div>')
     return "".join(parts)

@@ -24,6 +24,7 @@ import gradio as gr
 
 from .answer import Answer
 from .conversation import Conversation, Exchange
+from .corpus import publication_links
 from .errors import QuestionError
 from .export import Report, conversation_report, file_stem, topic_report, write_exports
 from .feedback import Feedback, FeedbackError, FeedbackStore
@@ -59,6 +60,7 @@ class ChatApp:
         self.feedback = feedback
         self.stream_delay = stream_delay
         self.guide = PartnerGuide.build(assistant.chunks, assistant.documents)
+        self.links = publication_links(assistant.documents)
         self._exports = None if export_dir else tempfile.TemporaryDirectory(prefix="ser-assistant-exports-")
         self.export_dir = Path(export_dir) if export_dir else Path(self._exports.name)
 
@@ -104,7 +106,7 @@ class ChatApp:
             for shown in stream_prefixes(exchange.answer.text):
                 yield chat_messages(updated, streaming=shown), conversation, "", gr.update(), gr.update()
                 time.sleep(self.stream_delay)
-        yield (chat_messages(updated), updated, "", sources_panel(updated, -1, self.assistant.chunks, lang),
+        yield (chat_messages(updated), updated, "", sources_panel(updated, -1, self.assistant.chunks, lang, self.links),
                gr.update())
 
     def _answer(self, question: str, conversation: Conversation, lang: str) -> Iterator[str | Exchange]:
@@ -134,7 +136,7 @@ class ChatApp:
         """The sources panel for the exchange of a clicked message."""
         conversation = conversation or Conversation()
         turn = min(exchange_index(message_index), len(conversation) - 1)
-        return sources_panel(conversation, turn, self.assistant.chunks, ui_language(lang))
+        return sources_panel(conversation, turn, self.assistant.chunks, ui_language(lang), self.links)
 
     def new_conversation(self, lang: str) -> tuple:
         """Forget the conversation: empty chat, empty sources, no pending comment."""
@@ -207,7 +209,7 @@ class ChatApp:
             topic = ""
         with _friendly_errors(lang, "the partner finder"):
             rec = find_partners(self.assistant, self.guide, int(purpose), lang, topic)
-            return recommendation_html(rec, self.assistant.chunks, lang)
+            return recommendation_html(rec, self.assistant.chunks, lang, links=self.links)
 
     def export_conversation(self, conversation: Conversation | None, lang: str) -> list[str] | None:
         """The conversation as Markdown and DOCX files (paths), or a warning when there is nothing yet.
@@ -216,7 +218,7 @@ class ChatApp:
         ['/tmp/…/gesprek-met-de-ser-dialoogassistent-20250101-1200.md', '/tmp/…/….docx']
         """
         lang = ui_language(lang)
-        report = conversation_report(conversation or Conversation(), lang)
+        report = conversation_report(conversation or Conversation(), lang, self.links)
         if not report.entries:
             gr.Warning(label(lang, "nothing_to_export"))
             return None
@@ -232,7 +234,7 @@ class ChatApp:
             return None
         with _friendly_errors(lang, "exporting a topic"):
             passages = self.assistant.retrieve(topic.strip(), k=int(count))
-            return self._write(topic_report(topic.strip(), passages, lang))
+            return self._write(topic_report(topic.strip(), passages, lang, self.links))
 
     def _write(self, report: Report) -> list[str]:
         folder = self.export_dir / uuid.uuid4().hex  # one folder per export: users never share a file
