@@ -14,6 +14,7 @@ import gradio as gr
 
 from . import __version__
 from .conversation import Conversation
+from .saved import EMPTY
 from .labels import LANGUAGE_CHOICES, LANGUAGE_LABEL, label, preferred_language, ui_language
 from .ui import sources_panel
 
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
     from .webapp import ChatApp
 
 logger = logging.getLogger(__name__)
+
+
+STORAGE_KEY = "ser-dialogue-assistant-conversations"
 
 
 def _header(lang: str) -> str:
@@ -45,6 +49,19 @@ def build(app: ChatApp, lang: str) -> gr.Blocks:
                    analytics_enabled=False) as demo:
         conversation = gr.State(Conversation())
         feedback_row = gr.State(None)
+        # The conversations live in the browser (localStorage, encrypted), never on the server.
+        kept = gr.BrowserState(EMPTY, storage_key=STORAGE_KEY, secret=app.browser_secret)
+        with gr.Sidebar(open=True, elem_id="past-sidebar", width=300):
+            past_title = gr.Markdown(f"### {label(lang, 'past_conversations')}\n{label(lang, 'past_info')}",
+                                     elem_id="past-title")
+            past = gr.Radio([], value=None, show_label=False, elem_id="past-conversations",
+                            label=label(lang, "past_conversations"))
+            conversation_name = gr.Textbox(label=label(lang, "conversation_name"), elem_id="conversation-name",
+                                           placeholder=label(lang, "conversation_name_placeholder"), max_lines=1)
+            with gr.Row():
+                rename = gr.Button(label(lang, "rename"), size="sm", elem_id="rename-conversation")
+                delete = gr.Button(label(lang, "delete_conversation"), size="sm", variant="stop",
+                                   elem_id="delete-conversation")
         with gr.Row(elem_id="header"):
             header = gr.Markdown(_header(lang), elem_id="title")
             language = gr.Radio(LANGUAGE_CHOICES, value=lang, label=LANGUAGE_LABEL, elem_id="language",
@@ -108,12 +125,19 @@ def build(app: ChatApp, lang: str) -> gr.Blocks:
 
         # --- chat -----------------------------------------------------------------------------------
         chat_outputs = [chatbot, conversation, question, sources, comment_box]
-        question.submit(app.respond, [question, conversation, language], chat_outputs, concurrency_limit=8)
-        send.click(app.respond, [question, conversation, language], chat_outputs, concurrency_limit=8)
-        examples.click(app.ask_example, [examples, conversation, language], chat_outputs, concurrency_limit=8)
-        new_outputs = [chatbot, conversation, sources, comment_box, feedback_row]
-        new.click(app.new_conversation, [language], new_outputs)
-        chatbot.clear(app.new_conversation, [language], new_outputs)
+        for asked in (
+            question.submit(app.respond, [question, conversation, language], chat_outputs, concurrency_limit=8),
+            send.click(app.respond, [question, conversation, language], chat_outputs, concurrency_limit=8),
+            examples.click(app.ask_example, [examples, conversation, language], chat_outputs, concurrency_limit=8),
+        ):
+            asked.then(app.remember, [conversation, kept], [kept, past])
+        opened = [chatbot, conversation, sources, comment_box, feedback_row, kept, past, conversation_name]
+        new.click(app.new_conversation, [language, kept], opened)
+        chatbot.clear(app.new_conversation, [language, kept], opened)
+        past.input(app.reopen, [past, kept, language], opened)
+        rename.click(app.rename, [conversation, conversation_name, kept], [conversation, kept, past])
+        conversation_name.submit(app.rename, [conversation, conversation_name, kept], [conversation, kept, past])
+        delete.click(app.delete, [conversation, kept, language], opened)
 
         def on_select(conv: Conversation, code: str, evt: gr.SelectData) -> str:
             return app.show_sources(conv, code, evt.index)
@@ -162,20 +186,39 @@ def build(app: ChatApp, lang: str) -> gr.Blocks:
                 gr.update(label=label(code, "export_topic_label"), placeholder=label(code, "export_topic_placeholder")),
                 gr.update(label=label(code, "export_topic_count")), gr.update(value=label(code, "export_topic")),
                 gr.update(label=label(code, "export_files")), gr.update(value=_footer(code)),
+                gr.update(value=f"### {label(code, 'past_conversations')}\n{label(code, 'past_info')}"),
+                gr.update(label=label(code, "past_conversations")),
+                gr.update(label=label(code, "conversation_name"), placeholder=label(code, "conversation_name_placeholder")),
+                gr.update(value=label(code, "rename")), gr.update(value=label(code, "delete_conversation")),
             )
 
         relabelled = [header, tab_chat, tab_partners, tab_export, chatbot, question, send, new, comment,
                       send_comment, examples, sources_title, sources, purpose, topic, show, partner_result,
                       export_conv_title, export_conv, export_topic_title, export_topic_box, export_count,
-                      export_topic, files, footer]
+                      export_topic, files, footer, past_title, past, conversation_name, rename, delete]
 
         # The switch is no output of its own event: re-rendering it there left its checked state invisible.
         language.input(relabel, [language, conversation, purpose, topic], relabelled)
 
-        def browser_language(conv: Conversation, chosen: int | None, topic_text: str, request: gr.Request) -> tuple:
+        # On load: the browser's language, then the conversation that was open (with its sources) and the list.
+        # A component both relabelled and restored is named once among the outputs, its updates merged.
+        def restored_too(component) -> bool:
+            return any(component is other for other in opened)
+
+        on_load = [language] + [c for c in relabelled if not restored_too(c)] + opened
+
+        def browser_language(saved_value, chosen: int | None, topic_text: str, request: gr.Request) -> tuple:
             headers = getattr(request, "headers", None) or {}
             code = preferred_language(headers.get("accept-language"))
-            return (gr.update(value=code),) + relabel(code, conv, chosen, topic_text)
+            restored = list(app.restore(saved_value, code))
+            labels_now = relabel(code, restored[1], chosen, topic_text)
+            for component, relabelling in zip(relabelled, labels_now):
+                if restored_too(component) and isinstance(relabelling, dict):
+                    at = next(i for i, other in enumerate(opened) if other is component)
+                    value = restored[at]
+                    restored[at] = {**relabelling, **value} if isinstance(value, dict) else {**relabelling, "value": value}
+            return (gr.update(value=code), *(v for c, v in zip(relabelled, labels_now) if not restored_too(c)),
+                    *restored)
 
-        demo.load(browser_language, [conversation, purpose, topic], [language] + relabelled)
+        demo.load(browser_language, [kept, purpose, topic], on_load)
     return demo

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import logging
+import secrets
 import tempfile
 import time
 import uuid
@@ -30,6 +31,7 @@ from .export import Report, conversation_report, file_stem, topic_report, write_
 from .feedback import Feedback, FeedbackError, FeedbackStore
 from .labels import label, ui_language
 from .partners import PartnerGuide, find_partners
+from . import saved
 from .ui import (
     chat_messages, example_questions, exchange_index, recommendation_html, refusal, sources_panel, stream_prefixes,
 )
@@ -55,8 +57,10 @@ class ChatApp:
     """One app over one loaded Assistant; per-user data lives in ``gr.State``, never here."""
 
     def __init__(self, assistant, feedback: FeedbackStore, stream_delay: float = STREAM_DELAY,
-                 export_dir: Path | None = None) -> None:
+                 export_dir: Path | None = None, browser_secret: str | None = None) -> None:
         self.assistant = assistant
+        # Encrypts the conversations kept in the browser; a stable secret keeps them readable after a restart.
+        self.browser_secret = browser_secret or secrets.token_hex(16)
         self.feedback = feedback
         self.stream_delay = stream_delay
         self.guide = PartnerGuide.build(assistant.chunks, assistant.documents)
@@ -138,10 +142,60 @@ class ChatApp:
         turn = min(exchange_index(message_index), len(conversation) - 1)
         return sources_panel(conversation, turn, self.assistant.chunks, ui_language(lang), self.links)
 
-    def new_conversation(self, lang: str) -> tuple:
-        """Forget the conversation: empty chat, empty sources, no pending comment."""
-        return [], Conversation(), sources_panel(Conversation(), -1, self.assistant.chunks, ui_language(lang)), \
-            gr.update(visible=False), None
+    def new_conversation(self, lang: str, kept: Any = None) -> tuple:
+        """Start afresh: empty chat, empty sources, no pending comment; the past ones stay in the list.
+
+        Returns (messages, conversation, sources, comment box, feedback row, kept, past list, name box).
+        """
+        kept = saved.reopen(kept, "")[0]
+        return ([], Conversation(), sources_panel(Conversation(), -1, self.assistant.chunks, ui_language(lang)),
+                gr.update(visible=False), None, kept, gr.update(choices=saved.choices(kept), value=None), "")
+
+    # --- conversations kept in the browser ------------------------------------------------------------
+
+    def _opened(self, conversation: Conversation, lang: str, kept: dict) -> tuple:
+        """The whole chat showing ``conversation``: (messages, conversation, sources, comment box,
+        feedback row, kept, past list, name box)."""
+        return (chat_messages(conversation), conversation,
+                sources_panel(conversation, -1, self.assistant.chunks, ui_language(lang), self.links),
+                gr.update(visible=False), None, kept,
+                gr.update(choices=saved.choices(kept), value=conversation.id if len(conversation) else None),
+                conversation.title)
+
+    def restore(self, kept: Any, lang: str) -> tuple:
+        """On page load: the conversation that was open, with its sources, and the list of past ones.
+
+        >>> app.restore({"current": "c1", "conversations": [...]}, "en")[1].id      # doctest: +SKIP
+        'c1'
+        """
+        conversation = saved.current(kept) or Conversation()
+        return self._opened(conversation, lang, saved.reopen(kept, conversation.id)[0])
+
+    def remember(self, conversation: Conversation | None, kept: Any) -> tuple:
+        """Keep the conversation in the browser after an answer; returns (kept, past list)."""
+        kept = saved.remember(kept, conversation or Conversation())
+        return kept, gr.update(choices=saved.choices(kept), value=kept["current"])
+
+    def reopen(self, conversation_id: str | None, kept: Any, lang: str) -> tuple:
+        """Open a past conversation from the list, sources and all (follow-ups continue it)."""
+        kept, conversation = saved.reopen(kept, conversation_id or "")
+        if conversation is None:
+            gr.Warning(label(ui_language(lang), "conversation_gone"))
+            conversation = Conversation()
+        return self._opened(conversation, lang, kept)
+
+    def rename(self, conversation: Conversation | None, title: str, kept: Any) -> tuple:
+        """Rename the open conversation; returns (conversation, kept, past list)."""
+        conversation = (conversation or Conversation()).renamed(title or "")
+        kept = saved.rename(kept, conversation.id, conversation.title) if len(conversation) else kept
+        return conversation, kept, gr.update(choices=saved.choices(kept),
+                                             value=conversation.id if len(conversation) else None)
+
+    def delete(self, conversation: Conversation | None, kept: Any, lang: str) -> tuple:
+        """Delete the open conversation from the browser and start a new one."""
+        kept = saved.forget(kept, (conversation or Conversation()).id)
+        gr.Info(label(ui_language(lang), "conversation_deleted"))
+        return self.new_conversation(lang, kept)
 
     # --- feedback ---------------------------------------------------------------------------------
 

@@ -189,3 +189,81 @@ def test_a_language_models_draft_streams_as_text_then_the_verified_answer(assist
     messages, conversation, _, sources, _ = steps[-1]
     assert conversation.exchanges[0].answer.citations and 'class="cite"' in messages[-1]["content"]
     assert "<article" in sources
+
+
+def through_the_browser(value):
+    """What localStorage gives back: the value as JSON text, parsed again."""
+    import json
+
+    return json.loads(json.dumps(value))
+
+
+def shown(conversation: Conversation) -> list[tuple]:
+    """What a conversation shows: questions, answers, their sources (the retrieved-but-uncited passages are not kept)."""
+    return [(e.question, e.error, e.answer and (e.answer.text, e.answer.citations, e.answer.lang, e.answer.abstained))
+            for e in conversation.exchanges] + [conversation.id, conversation.title]
+
+
+def test_conversations_are_kept_in_the_browser_and_come_back_with_their_sources(app):
+    kept = None
+    *_, (_, first, _, first_sources, _) = ask(app, "Who should I partner with to verify wage information in Pakistan?")
+    kept, past = app.remember(first, kept)
+    first_sources = app.show_sources(first, "en", 1)
+    *_, (_, second, _, _, _) = ask(app, "Met wie werk ik samen voor logistiek?", lang="nl")
+    kept, past = app.remember(second, through_the_browser(kept))
+    assert [name for name, _ in past["choices"]] == ["Met wie werk ik samen voor logistiek?",
+                                                     "Who should I partner with to verify wage information in Pakistan?"]
+    assert past["value"] == second.id
+
+    # reload: the open conversation is back, sources and all
+    messages, restored, sources, _, _, kept, past, name = app.restore(through_the_browser(kept), "nl")
+    assert shown(restored) == shown(second) and restored.exchanges[0].answer.citations
+    assert len(messages) == 2 and messages[0]["content"] == "Met wie werk ik samen voor logistiek?"
+    assert '<article class="source"' in sources and "Open de SER-publicatie" in sources
+    assert past["value"] == second.id and len(past["choices"]) == 2 and name == ""
+
+    # reopen the first one: its answer, its sources; a follow-up continues it
+    messages, reopened, sources, *_ = app.reopen(first.id, through_the_browser(kept), "en")
+    assert shown(reopened) == shown(first) and app.show_sources(reopened, "en", 1) == first_sources
+    assert sources == first_sources
+    assert 'href="https://www.ser.nl/en/themes/irbc/meaningful-dialogue"' in sources
+    follow_up = ask(app, "And who else?", reopened)[-1][1]
+    assert len(follow_up) == 2 and follow_up.id == first.id
+    kept, past = app.remember(follow_up, kept)
+    assert len(past["choices"]) == 2 and past["choices"][0][1] == first.id
+
+    # a reopened conversation exports with its sources
+    files = [Path(f) for f in app.export_conversation(reopened, "en")]
+    markdown = files[0].read_text(encoding="utf-8")
+    assert markdown.count("#### [") == len(first.exchanges[0].answer.citations)
+    assert "[Open the SER publication](<https://www.ser.nl/en/themes/irbc/meaningful-dialogue>)" in markdown
+
+    # rename, then delete
+    renamed, kept, past = app.rename(follow_up, "  Lonen   in Pakistan ", kept)
+    assert renamed.title == "Lonen in Pakistan" and ("Lonen in Pakistan", first.id) in past["choices"]
+    kept, _ = app.remember(renamed.add(Exchange("later?", error="x")), kept)  # the name stays with it
+    assert ("Lonen in Pakistan", first.id) in app.restore(kept, "en")[6]["choices"]
+    messages, empty, _, _, _, kept, past, _ = app.delete(renamed, kept, "en")
+    assert messages == [] and len(empty) == 0 and empty.id != first.id
+    assert [c[1] for c in past["choices"]] == [second.id]
+    assert len(app.restore(kept, "en")[1]) == 0  # the deleted one was open: nothing is open now
+    with pytest.warns(UserWarning, match="no longer kept"):
+        messages, gone, *_ = app.reopen(first.id, kept, "en")
+    assert messages == [] and len(gone) == 0
+
+
+def test_new_conversation_keeps_the_list_and_leaves_no_empty_entry(app):
+    *_, (_, conv, _, _, _) = ask(app, "Met wie werk ik samen voor logistiek?", lang="nl")
+    kept, _ = app.remember(conv, None)
+    messages, fresh, _, _, _, kept, past, name = app.new_conversation("nl", kept)
+    assert messages == [] and len(fresh) == 0 and fresh.id != conv.id
+    assert past["value"] is None and [c[1] for c in past["choices"]] == [conv.id]
+    kept, past = app.remember(fresh, kept)
+    assert [c[1] for c in past["choices"]] == [conv.id]  # an empty conversation is not kept
+    assert len(app.restore(kept, "nl")[1]) == 0
+
+
+def test_a_broken_or_foreign_browser_value_starts_afresh(app):
+    for value in (None, "junk", {"conversations": "x"}, {"current": "c", "conversations": [{"id": "c", "exchanges": 3}]}):
+        messages, conversation, sources, *_ = app.restore(value, "en")
+        assert messages == [] and len(conversation) == 0 and label("en", "sources_empty") in sources
