@@ -18,10 +18,12 @@ from typing import Optional
 import typer
 from typer.exceptions import TyperException
 
+from .cli_help import QuietGroup
 from .errors import AssistantError
 from .feedback import feedback_app
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="The SER dialogue assistant (Dutch/English).")
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="The SER dialogue assistant (Dutch/English).",
+                  cls=QuietGroup)
 app.add_typer(feedback_app, name="feedback")
 
 EXIT_ERROR = 1
