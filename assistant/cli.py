@@ -1,7 +1,8 @@
 """Command line: thin. Parse, call the library, print; domain errors become one line and exit code 1.
 
     assistant index [--rebuild]
-    assistant ask "Who should I partner with to verify wage information?" [--json]
+    assistant ask "Who should I partner with to verify wage information?" [more questions] [--file F] [--json]
+    assistant chat
     assistant retrieve "vakbondsvrijheid" --k 3 [--json]
     assistant vocabulary
 """
@@ -85,29 +86,61 @@ def vocabulary(limit: int = typer.Option(50, "--limit", min=1, help="How many wo
 
 @app.command()
 def ask(
-    question: str = typer.Argument(..., help="A question in Dutch or English."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    questions: Optional[list[str]] = typer.Argument(None, help="One or more questions in Dutch or English.",
+                                                    show_default=False),
+    file: Optional[Path] = typer.Option(None, "--file", help="Also ask the questions in this file, one per line."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON Lines: one object per answer."),
 ) -> None:
-    """Answer a question with numbered citations, or decline when the documents do not cover it.
+    """Answer questions with numbered citations, or decline when the documents do not cover one.
 
-    Example: assistant ask "Met wie werk ik samen om lonen te verifiëren?"
+    The model is loaded once for all of them. Examples:
+    assistant ask "Met wie werk ik samen om lonen te verifiëren?";
+    assistant ask "Who verifies wages?" "Wie helpt bij logistiek?";
+    assistant ask --file questions.txt --json > answers.jsonl
     """
-    from .chat import validate_question
     from .config import load_settings
+    from .terminal import answer_json_line, answer_lines, check_questions, read_questions
 
-    validate_question(question, load_settings().max_question_chars)  # fail fast, before loading the model
-    answer = _load().ask(question)
-    if as_json:
-        typer.echo(json.dumps({
-            "question": answer.question, "lang": answer.lang, "abstained": answer.abstained, "text": answer.text,
-            "citations": [_passage_json(p) for p in answer.citations],
-        }, ensure_ascii=False, indent=2))
-        return
-    typer.echo(answer.text)
-    if answer.citations:
-        typer.echo("\nSources:")
-        for number, passage in enumerate(answer.citations, start=1):
-            typer.echo(f"[{number}] {passage.label} ({passage.lang})")
+    asked = list(questions or [])
+    max_chars = load_settings().max_question_chars
+    check_questions(asked, max_chars)  # fail fast, before loading the model
+    if file is not None:
+        from_file = read_questions(file)
+        check_questions(from_file, max_chars, str(file))
+        asked += from_file
+    if not asked:
+        raise typer.BadParameter("give a question, or --file with one question per line")
+    assistant = _load()
+    for number, question in enumerate(asked):
+        answer = assistant.ask(question)
+        if as_json:
+            typer.echo(answer_json_line(answer))
+            continue
+        if len(asked) > 1:
+            typer.echo(("\n" if number else "") + f"## {question}\n")
+        typer.echo("\n".join(answer_lines(answer)))
+
+
+@app.command()
+def chat() -> None:
+    """Talk with the assistant in the terminal: follow-ups use the conversation ("Wie nog meer?").
+
+    Type a question and press Enter; /new starts a new conversation, /quit (or Ctrl-D) ends.
+    Reads standard input, so questions can be piped in too. Example: assistant chat
+    """
+    from .config import load_settings
+    from .terminal import chat_loop
+
+    assistant = _load()
+    interactive = sys.stdin.isatty()
+    if interactive:
+        typer.echo("Ask in Dutch or English. /new starts a new conversation, /quit ends.", err=True)
+
+    def prompt() -> None:
+        if interactive:
+            typer.echo("> ", nl=False, err=True)
+
+    chat_loop(assistant, sys.stdin, typer.echo, prompt, load_settings().max_question_chars)
 
 
 @app.command()
