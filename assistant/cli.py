@@ -179,34 +179,34 @@ def eval_command(
     baselines: Path = typer.Option(Path("eval/baselines.yaml"), "--baselines", help="Expected scores."),
     update_baseline: bool = typer.Option(False, "--update-baseline", help="Record these scores as expected."),
     reason: str = typer.Option("", "--reason", help="Why the baseline changes (required with --update-baseline)."),
-    export_quiz: Optional[Path] = typer.Option(None, "--export-quiz", help="Write quiz material (Markdown)."),
+    export_quiz: Optional[Path] = typer.Option(
+        None, "--export-quiz", help="Write a workshop quiz: NAME-questions and NAME-answers (answer key), "
+                                    "as .md and .docx (Dutch: NAME-vragen, NAME-antwoorden)."),
+    quiz_lang: Optional[str] = typer.Option(None, "--lang", help="With --export-quiz: nl or en (questions and "
+                                                                 "headings in that language; default both, English)."),
     tag: Optional[str] = typer.Option(None, "--tag", help="With --export-quiz: only cases with this tag."),
     doc: Optional[str] = typer.Option(None, "--doc", help="With --export-quiz: only cases about this document."),
+    informal: bool = typer.Option(False, "--informal", help="With --export-quiz: also informal or typo'd phrasings."),
+    list_tags: bool = typer.Option(False, "--list-tags", help="List the tags of the quiz questions, with counts."),
 ) -> None:
     """Run an eval set through the public API: retrieval, answers, abstention, latency, ablations.
 
-    Example: assistant eval --split test --report eval/reports/test.md
+    Example: assistant eval --split test --report eval/reports/test.md.
+    Workshop material: assistant eval --export-quiz quiz --lang nl --tag lessons
     """
     from .evaluation import EvalError, load_cases, run_cases, summarise
     from .regression import compare, read_baselines, record_baseline
-    from .reports import quiz_markdown, report_markdown
+    from .reports import report_markdown
 
     if split not in SPLITS:
         raise EvalError(f"--split must be one of {', '.join(SPLITS)}, not {split!r}")
     if update_baseline and not reason.strip():
         raise EvalError("--update-baseline needs --reason: say why the new scores are the expected ones")
     cases = load_cases(questions, "all")
-    assistant = _load()
-    if export_quiz:
-        chosen = [c for c in cases if not c.abstain and (split == "all" or c.split == split)
-                  and (tag is None or tag in c.tags) and (doc is None or doc in c.doc_ids)]
-        if not chosen:
-            raise EvalError("no cases match --tag/--doc/--split; nothing to export")
-        label = " · ".join(x for x in (tag, doc) if x) or "all topics"
-        export_quiz.parent.mkdir(parents=True, exist_ok=True)
-        export_quiz.write_text(quiz_markdown(chosen, assistant.chunks, f"Quiz: {label}"), encoding="utf-8")
-        typer.echo(f"wrote {len(chosen)} questions to {export_quiz}")
+    if export_quiz or list_tags:
+        _quiz(cases, export_quiz, quiz_lang, tag, doc, split, informal)
         return
+    assistant = _load()
     expected = read_baselines(baselines) if check else {}
     conditions = list(expected.get("conditions", {})) if check else ([split] if split != "all" else ["dev", "test"])
     wanted = {c for c in conditions} | {split}
@@ -243,6 +243,28 @@ def eval_command(
         typer.echo(comparison.line())
     if any(c.status == "FAIL" for c in comparisons):
         raise typer.Exit(EXIT_ERROR)
+
+
+def _quiz(cases, target: Optional[Path], lang: Optional[str], tag: Optional[str], doc: Optional[str], split: str,
+          informal: bool) -> None:
+    """--list-tags and --export-quiz: no model is loaded, the passages come straight from the corpus."""
+    from .config import load_settings
+    from .evaluation import EvalError
+    from .quiz import build_quiz, corpus_passages, select, tag_counts, write_quiz
+
+    if lang not in (None, "nl", "en"):
+        raise EvalError(f"--lang must be nl or en, not {lang!r}")
+    if target is None:  # --list-tags
+        for name, count in tag_counts(select(cases, lang, None, doc, split, informal)):
+            typer.echo(f"{count:4d}  {name}")
+        return
+    chosen = select(cases, lang, tag, doc, split, informal)
+    if not chosen:
+        raise EvalError("no quiz questions match --lang/--tag/--doc/--split (see --list-tags)")
+    chunks, links = corpus_passages(load_settings())
+    quiz = build_quiz(chosen, chunks, lang or "en", " · ".join(x for x in (tag, doc) if x), links)
+    written = write_quiz(quiz, target.parent, target.stem if target.suffix == ".md" else target.name)
+    typer.echo(f"wrote {len(chosen)} questions: " + ", ".join(str(p) for p in written))
 
 
 def _run_with_progress(assistant, cases, k, run_cases):
