@@ -230,11 +230,23 @@ LANGUAGE_CHOICES = [("Nederlands", "nl"), ("English", "en")]
 LANGUAGE_LABEL = "Taal · Language"
 
 #: Questions that are not about one purpose; the purpose questions come from the index (see ui.example_questions).
-EXTRA_EXAMPLES = {
-    "en": ("Who should I partner with to verify wage information in Pakistan?",
-           "How can I build trust with a partner organisation in a production country?"),
-    "nl": ("Hoe krijg ik een leverancier mee in een trainingsprogramma?",
-           "Wat zijn tips voor een succesvolle samenwerking?"),
+#: Example questions, worded as people ask them: at least one per document, each answered from it
+#: (tests/test_webapp.py checks that). The collaboration purposes follow, one question each.
+DOCUMENT_EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "en": (
+        ("who-to-partner-up-with", "Who should I partner with to verify wage information in Pakistan?"),
+        ("pilot-trainingsprogramma-india", "What did the India pilot learn about getting a supplier into a training programme?"),
+        ("case-minimumloon-sindh", "How did companies talk with suppliers about the minimum wage increase in Sindh?"),
+        ("commitment-van-stakeholders", "How do I get suppliers committed to a dialogue?"),
+        ("who-to-partner-up-with", "How can I build trust with a partner organisation in a production country?"),
+    ),
+    "nl": (
+        ("met-wie-werk-je-samen", "Met wie werk ik samen om lonen te verifiëren?"),
+        ("pilot-trainingsprogramma-india", "Hoe krijg ik een leverancier mee in een trainingsprogramma?"),
+        ("case-minimumloon-sindh", "Hoe gingen bedrijven met leveranciers in gesprek over het hogere minimumloon in Sindh?"),
+        ("commitment-van-stakeholders", "Hoe krijg ik het commitment van leveranciers voor een dialoog?"),
+        ("met-wie-werk-je-samen", "Wat zijn tips voor een succesvolle samenwerking?"),
+    ),
 }
 
 

@@ -81,16 +81,17 @@ def build(app: ChatApp, lang: str) -> gr.Blocks:
                             with gr.Column(scale=1, min_width=140):
                                 send = gr.Button(label(lang, "send"), variant="primary", elem_id="send")
                                 new = gr.Button(label(lang, "new_conversation"), elem_id="new-conversation")
+                        # Rendered as (escaped) HTML: text samples are cut at 60 characters, purposes are longer.
+                        examples = gr.Dataset(label=label(lang, "examples"), components=["html"], type="index",
+                                              samples=example_samples(lang), elem_id="examples",
+                                              samples_per_page=16)
+                    with gr.Column(scale=2, elem_id="sources-column"):
+                        # Beside the answer just rated (not below the fold under the chat).
                         with gr.Group(visible=False, elem_id="comment-box") as comment_box:
                             comment_prompt = gr.Markdown(elem_id="comment-prompt")
                             comment = gr.Textbox(label=label(lang, "comment"), elem_id="comment",
                                                  placeholder=label(lang, "comment_placeholder"), lines=2)
                             send_comment = gr.Button(label(lang, "send_comment"), size="sm", elem_id="send-comment")
-                        # Rendered as (escaped) HTML: text samples are cut at 60 characters, purposes are longer.
-                        examples = gr.Dataset(label=label(lang, "examples"), components=["html"], type="index",
-                                              samples=example_samples(lang), elem_id="examples",
-                                              samples_per_page=12)
-                    with gr.Column(scale=2, elem_id="sources-column"):
                         sources_title = gr.Markdown(f"### {label(lang, 'sources')}")
                         sources = gr.HTML(sources_panel(Conversation(), -1, chunks, lang), elem_id="sources",
                                           js_on_load=None)

@@ -7,7 +7,12 @@ True
 """
 
 CSS = """
-#header { align-items: center; }
+#header { align-items: center; flex-wrap: wrap; row-gap: 4px; }
+/* On a phone the title gets the row to itself and shrinks; words never break inside (SER-dialoogassistent). */
+#title { min-width: min(100%, 300px) !important; }
+#title h1 { overflow-wrap: normal; word-break: keep-all; hyphens: manual; font-size: clamp(1.5rem, 6.5vw, 2rem); }
+#comment-box { margin-bottom: 10px; border: 1px solid var(--color-accent); }
+.source-link { white-space: nowrap; }
 /* Gradio paints a hovered checked radio white on white: keep the choice visible. */
 #language input:checked, #language input:checked:hover, #purpose input:checked, #purpose input:checked:hover {
   background-color: var(--checkbox-background-color-selected); border-color: var(--checkbox-border-color-selected); }

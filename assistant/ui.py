@@ -20,7 +20,7 @@ from .chunking import Chunk
 from .citations import full_section, pieces, quote_spans, quotes_by_citation
 from .conversation import Conversation, Exchange
 from .errors import QuestionError
-from .labels import EXTRA_EXAMPLES, label, language_name
+from .labels import DOCUMENT_EXAMPLES, label, language_name
 from .partners import Cited, Purpose, Recommendation
 from .retrieval import Passage
 
@@ -313,13 +313,14 @@ def _shorten(text: str, limit: int = 160) -> str:
 
 
 def example_questions(purposes: Sequence[Purpose], lang: str) -> list[str]:
-    """One question per collaboration purpose (its title from the index), then a few general ones.
+    """Questions as people ask them, at least one per document, then one per collaboration purpose
+    (its title from the index), all in ``lang``.
 
-    >>> example_questions([Purpose(0, "Promoting efficiency", "d", "en")], "en")[0]
+    >>> example_questions([Purpose(0, "Promoting efficiency", "d", "en")], "en")[-1]
     'Who should I collaborate with when it comes to promoting efficiency?'
     """
-    asked = [label(lang, "example_purpose", purpose=_lower_first(p.title)) for p in purposes]
-    return asked + list(EXTRA_EXAMPLES.get(lang, ()))
+    asked = [question for _, question in DOCUMENT_EXAMPLES.get(lang, ())]
+    return asked + [label(lang, "example_purpose", purpose=_lower_first(p.title)) for p in purposes]
 
 
 def _lower_first(title: str) -> str:

@@ -194,7 +194,7 @@ class ChatApp:
     def delete(self, conversation: Conversation | None, kept: Any, lang: str) -> tuple:
         """Delete the open conversation from the browser and start a new one."""
         kept = saved.forget(kept, (conversation or Conversation()).id)
-        gr.Info(label(ui_language(lang), "conversation_deleted"))
+        gr.Info(label(ui_language(lang), "conversation_deleted"), duration=NOTICE_SECONDS)
         return self.new_conversation(lang, kept)
 
     # --- feedback ---------------------------------------------------------------------------------
@@ -223,7 +223,7 @@ class ChatApp:
                 prompt = label(lang, "feedback_up" if liked else "feedback_down")
                 return row, gr.update(visible=True), prompt
             self.feedback.withdraw(session, turn)
-            gr.Info(label(lang, "feedback_cleared"))
+            gr.Info(label(lang, "feedback_cleared"), duration=NOTICE_SECONDS)
             return None, gr.update(visible=False), gr.update()
         except FeedbackError:
             logger.exception("feedback could not be stored")
@@ -237,7 +237,7 @@ class ChatApp:
             return gr.update(visible=False), ""
         try:
             self.feedback.add_comment(int(row), text[: self.max_chars])
-            gr.Info(label(lang, "comment_saved"))
+            gr.Success(label(lang, "comment_saved"), duration=NOTICE_SECONDS)  # closes by itself
         except FeedbackError:
             logger.exception("comment could not be stored")
             gr.Warning(label(lang, "feedback_failed"))

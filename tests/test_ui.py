@@ -212,14 +212,20 @@ def test_document_text_in_the_panel_is_escaped():
 # --- examples and labels ------------------------------------------------------------------------------------
 
 
-def test_one_example_question_per_purpose_in_each_language():
+def test_example_questions_cover_every_document_then_each_purpose_in_the_interface_language():
+    knowledge_document = {"en": "who-to-partner-up-with", "nl": "met-wie-werk-je-samen"}
+    for lang in ("en", "nl"):
+        covered = {doc for doc, _ in labels.DOCUMENT_EXAMPLES[lang]}
+        assert covered == {"pilot-trainingsprogramma-india", "case-minimumloon-sindh", "commitment-van-stakeholders",
+                           knowledge_document[lang]}
     purposes = [Purpose(0, "Promoting efficiency", "d", "en"), Purpose(1, "NGO support", "d", "en")]
     en = ui.example_questions(purposes, "en")
-    assert en[:2] == ["Who should I collaborate with when it comes to promoting efficiency?",
-                      "Who should I collaborate with when it comes to NGO support?"]
-    assert len(en) == 2 + len(labels.EXTRA_EXAMPLES["en"])
+    assert en[-2:] == ["Who should I collaborate with when it comes to promoting efficiency?",
+                       "Who should I collaborate with when it comes to NGO support?"]
+    assert en[:-2] == [q for _, q in labels.DOCUMENT_EXAMPLES["en"]]
     nl = ui.example_questions([Purpose(0, "Efficiëntie in tijd en middelen bevorderen", "d", "nl")], "nl")
-    assert nl[0] == "Met wie werk ik samen als het gaat om efficiëntie in tijd en middelen bevorderen?"
+    assert nl[-1] == "Met wie werk ik samen als het gaat om efficiëntie in tijd en middelen bevorderen?"
+    assert all(q.endswith("?") for q in en + nl)
 
 
 def test_both_interface_languages_have_every_label():

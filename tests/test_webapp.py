@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import sqlite3
@@ -12,7 +13,7 @@ import pytest
 
 from assistant.conversation import Conversation, Exchange
 from assistant.feedback import FeedbackStore
-from assistant.labels import label
+from assistant.labels import DOCUMENT_EXAMPLES, label
 from assistant.webapp import ChatApp
 
 
@@ -149,7 +150,11 @@ def test_the_layout_builds_without_launching(app):
             "export-conv", "comment"} <= ids
     examples = next(c for c in config["components"] if c["props"].get("elem_id") == "examples")
     samples = [s[0] for s in examples["props"]["samples"]]
-    assert len(samples) == 7 + 2 and all(s.startswith("Met wie werk ik samen als het gaat om ") for s in samples[:7])
+    assert samples[:5] == [html.escape(q) for _, q in DOCUMENT_EXAMPLES["nl"]]
+    assert len(samples) == 5 + 7 and all(s.startswith("Met wie werk ik samen als het gaat om ") for s in samples[5:])
+    assert examples["props"]["samples_per_page"] >= len(samples)  # all on one page
+    assert {"past-conversations", "conversation-name", "rename-conversation", "delete-conversation",
+            "export-quiz", "quiz-lang", "quiz-tag"} <= ids
     purpose = next(c for c in config["components"] if c["props"].get("elem_id") == "purpose")
     assert len(purpose["props"]["choices"]) == 7
 
@@ -267,3 +272,30 @@ def test_a_broken_or_foreign_browser_value_starts_afresh(app):
     for value in (None, "junk", {"conversations": "x"}, {"current": "c", "conversations": [{"id": "c", "exchanges": 3}]}):
         messages, conversation, sources, *_ = app.restore(value, "en")
         assert messages == [] and len(conversation) == 0 and label("en", "sources_empty") in sources
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_every_example_question_is_answered_from_its_document_in_the_interface_language(app, lang):
+    for doc_id, question in DOCUMENT_EXAMPLES[lang]:
+        *_, (_, conversation, _, sources, _) = ask(app, question, lang=lang)
+        answer = conversation.exchanges[0].answer
+        assert not answer.abstained and answer.lang == lang, question
+        assert doc_id in {p.doc_id for p in answer.citations}, (question, [p.doc_id for p in answer.citations])
+
+
+def test_the_trainer_tab_makes_a_dutch_quiz_sheet_and_answer_key(app):
+    from docx import Document as WordDocument
+
+    tags = dict((value, name) for name, value in app.quiz_tags("nl"))
+    assert "lessons" in tags and "informal" not in tags and "out-of-scope" not in tags
+    files = [Path(f) for f in app.export_quiz("nl", "lessons", None, False, "en")]
+    assert [f.suffix for f in files] == [".md", ".docx", ".md", ".docx"]
+    assert files[0].name.endswith("-vragen.md") and files[2].name.endswith("-antwoorden.md")
+    sheet, key = WordDocument(str(files[1])), WordDocument(str(files[3]))
+    questions = [p.text for p in sheet.paragraphs if p.style.name == "Heading 1"]
+    assert len(questions) == int(tags["lessons"].split("(")[1].rstrip(")")) >= 3
+    assert [p.text for p in key.paragraphs if p.style.name == "Heading 1"] == questions
+    assert any(p.text.startswith("Antwoord: ") for p in key.paragraphs)
+    assert not any(p.text.startswith("Antwoord: ") for p in sheet.paragraphs)
+    with pytest.warns(UserWarning, match="No questions match"):
+        assert app.export_quiz("en", "lessons", "case-minimumloon-sindh", False, "en") is None
