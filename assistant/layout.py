@@ -42,6 +42,12 @@ def build(app: ChatApp, lang: str) -> gr.Blocks:
     def purpose_choices(code: str) -> list[tuple[str, int]]:
         return [(p.title, p.index) for p in app.guide.purposes(code)]
 
+    def tag_choices(quiz_code: str, informal: bool, code: str) -> list[tuple[str, str]]:
+        return [(label(code, "quiz_any"), "")] + app.quiz_tags(quiz_code, informal)
+
+    def doc_choices(code: str) -> list[tuple[str, str]]:
+        return [(label(code, "quiz_any"), "")] + [(d.title, d.id) for d in app.assistant.documents]
+
     def example_samples(code: str) -> list[list[str]]:
         return [[html.escape(q)] for q in app.examples(code)]
 
@@ -120,6 +126,18 @@ def build(app: ChatApp, lang: str) -> gr.Blocks:
                 with gr.Row():
                     export_topic = gr.Button(label(lang, "export_topic"), elem_id="export-topic-button", scale=0,
                                              min_width=260)
+                quiz_title = gr.Markdown(f"### {label(lang, 'quiz_section')}\n{label(lang, 'quiz_section_info')}")
+                with gr.Row(equal_height=True):
+                    quiz_lang = gr.Radio(LANGUAGE_CHOICES, value=lang, label=label(lang, "quiz_lang"),
+                                         elem_id="quiz-lang", scale=1)
+                    quiz_tag = gr.Dropdown(tag_choices(lang, False, lang), value="", label=label(lang, "quiz_tag"),
+                                           elem_id="quiz-tag", scale=1)
+                    quiz_doc = gr.Dropdown(doc_choices(lang), value="", label=label(lang, "quiz_doc"),
+                                           elem_id="quiz-doc", scale=2)
+                    quiz_informal = gr.Checkbox(False, label=label(lang, "quiz_informal"), elem_id="quiz-informal",
+                                                scale=1)
+                with gr.Row():
+                    quiz_button = gr.Button(label(lang, "quiz_button"), elem_id="export-quiz", scale=0, min_width=260)
                 files = gr.File(label=label(lang, "export_files"), file_count="multiple", interactive=False,
                                 elem_id="export-files")
         footer = gr.Markdown(_footer(lang), elem_id="footer")
@@ -161,6 +179,14 @@ def build(app: ChatApp, lang: str) -> gr.Blocks:
         export_conv.click(app.export_conversation, [conversation, language], [files])
         export_topic.click(app.export_topic, [export_topic_box, export_count, language], [files])
         export_topic_box.submit(app.export_topic, [export_topic_box, export_count, language], [files])
+        quiz_button.click(app.export_quiz, [quiz_lang, quiz_tag, quiz_doc, quiz_informal, language], [files])
+
+        def quiz_topics(quiz_code: str, informal: bool, chosen: str, code: str) -> dict:
+            choices = tag_choices(quiz_code, informal, ui_language(code))
+            return gr.update(choices=choices, value=chosen if chosen in {v for _, v in choices} else "")
+
+        for changed in (quiz_lang, quiz_informal):
+            changed.input(quiz_topics, [quiz_lang, quiz_informal, quiz_tag, language], [quiz_tag])
 
         # --- language ---------------------------------------------------------------------------------
         def relabel(code: str, conv: Conversation, chosen: int | None, topic_text: str) -> tuple:
@@ -191,12 +217,19 @@ def build(app: ChatApp, lang: str) -> gr.Blocks:
                 gr.update(label=label(code, "past_conversations")),
                 gr.update(label=label(code, "conversation_name"), placeholder=label(code, "conversation_name_placeholder")),
                 gr.update(value=label(code, "rename")), gr.update(value=label(code, "delete_conversation")),
+                gr.update(value=f"### {label(code, 'quiz_section')}\n{label(code, 'quiz_section_info')}"),
+                gr.update(label=label(code, "quiz_lang"), value=code),
+                gr.update(label=label(code, "quiz_tag"), choices=tag_choices(code, False, code), value=""),
+                gr.update(label=label(code, "quiz_doc"), choices=doc_choices(code)),
+                gr.update(label=label(code, "quiz_informal"), value=False),
+                gr.update(value=label(code, "quiz_button")),
             )
 
         relabelled = [header, tab_chat, tab_partners, tab_export, chatbot, question, send, new, comment,
                       send_comment, examples, sources_title, sources, purpose, topic, show, partner_result,
                       export_conv_title, export_conv, export_topic_title, export_topic_box, export_count,
-                      export_topic, files, footer, past_title, past, conversation_name, rename, delete]
+                      export_topic, files, footer, past_title, past, conversation_name, rename, delete,
+                      quiz_title, quiz_lang, quiz_tag, quiz_doc, quiz_informal, quiz_button]
 
         # The switch is no output of its own event: re-rendering it there left its checked state invisible.
         language.input(relabel, [language, conversation, purpose, topic], relabelled)

@@ -1,7 +1,7 @@
 """Answers in the terminal: questions read from a file, answers as text or JSON Lines, and the
 interactive chat loop with follow-ups. The CLI (``assistant ask``, ``assistant chat``) is a thin layer on it.
 
->>> read_questions_text("Wie helpt?\\n\\n  Who verifies wages?  \\n", "q.txt")
+>>> read_questions_text("Wie helpt?\\n\\n  Who verifies wages?  \\n")
 ['Wie helpt?', 'Who verifies wages?']
 """
 
@@ -21,7 +21,7 @@ NEW_COMMANDS = ("/new", "/nieuw")
 QUIT_COMMANDS = ("/quit", "/exit", "/stop")
 
 
-def read_questions_text(text: str, source: str) -> list[str]:
+def read_questions_text(text: str) -> list[str]:
     """The questions of a file's text: one per line, blank lines skipped."""
     return [line.strip() for line in text.splitlines() if line.strip()]
 
@@ -36,7 +36,7 @@ def read_questions(path: Path) -> list[str]:
         raise QuestionError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from exc
     except OSError as exc:
         raise QuestionError(f"{path}: cannot read it ({exc.strerror})") from exc
-    questions = read_questions_text(text, str(path))
+    questions = read_questions_text(text)
     if not questions:
         raise QuestionError(f"{path}: no questions in it (one question per line)")
     return questions

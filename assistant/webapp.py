@@ -39,6 +39,8 @@ from .ui import (
 logger = logging.getLogger(__name__)
 
 STREAM_DELAY = 0.03
+QUIZ_CASES = Path("eval/cases.jsonl")
+NOTICE_SECONDS = 4
 
 
 @contextmanager
@@ -57,7 +59,8 @@ class ChatApp:
     """One app over one loaded Assistant; per-user data lives in ``gr.State``, never here."""
 
     def __init__(self, assistant, feedback: FeedbackStore, stream_delay: float = STREAM_DELAY,
-                 export_dir: Path | None = None, browser_secret: str | None = None) -> None:
+                 export_dir: Path | None = None, browser_secret: str | None = None,
+                 quiz_cases: Path | None = QUIZ_CASES) -> None:
         self.assistant = assistant
         # Encrypts the conversations kept in the browser; a stable secret keeps them readable after a restart.
         self.browser_secret = browser_secret or secrets.token_hex(16)
@@ -65,6 +68,7 @@ class ChatApp:
         self.stream_delay = stream_delay
         self.guide = PartnerGuide.build(assistant.chunks, assistant.documents)
         self.links = publication_links(assistant.documents)
+        self.quiz_cases = quiz_cases
         self._exports = None if export_dir else tempfile.TemporaryDirectory(prefix="ser-assistant-exports-")
         self.export_dir = Path(export_dir) if export_dir else Path(self._exports.name)
 
@@ -289,6 +293,48 @@ class ChatApp:
         with _friendly_errors(lang, "exporting a topic"):
             passages = self.assistant.retrieve(topic.strip(), k=int(count))
             return self._write(topic_report(topic.strip(), passages, lang, self.links))
+
+    def _cases(self) -> list:
+        from .evaluation import load_cases
+
+        if self.quiz_cases is None or not Path(self.quiz_cases).is_file():
+            return []
+        return load_cases(Path(self.quiz_cases))
+
+    def quiz_tags(self, quiz_lang: str | None, informal: bool = False) -> list[tuple[str, str]]:
+        """The topics a quiz can be made on: (tag with its count of questions, tag)."""
+        from .quiz import select, tag_counts
+
+        cases = select(self._cases(), quiz_lang or None, informal=bool(informal))
+        return [(f"{name} ({count})", name) for name, count in tag_counts(cases)]
+
+    def export_quiz(self, quiz_lang: str | None, tag: str | None, doc: str | None, informal: bool,
+                    lang: str) -> list[str] | None:
+        """A workshop quiz as four files: question sheet and answer key, Markdown and DOCX (paths).
+
+        >>> app.export_quiz("nl", "lessons", None, False, "nl")              # doctest: +SKIP
+        ['/tmp/…/quiz-lessons-vragen.md', '/tmp/…/quiz-lessons-vragen.docx', '/tmp/…/quiz-lessons-antwoorden.md', …]
+        """
+        from .quiz import build_quiz, select, write_quiz
+
+        lang = ui_language(lang)
+        quiz_lang = ui_language(quiz_lang or lang)
+        with _friendly_errors(lang, "exporting a quiz"):
+            cases = self._cases()
+            if not cases:
+                gr.Warning(label(lang, "quiz_unavailable"))
+                return None
+            chosen = select(cases, quiz_lang, tag or None, doc or None, informal=bool(informal))
+            if not chosen:
+                gr.Warning(label(lang, "quiz_none"))
+                return None
+            topic = " · ".join(x for x in (tag, self._doc_title(doc)) if x)
+            quiz = build_quiz(chosen, self.assistant.chunks, quiz_lang, topic, self.links)
+            folder = self.export_dir / uuid.uuid4().hex
+            return [str(p) for p in write_quiz(quiz, folder, file_stem(f"quiz {tag or ''}", quiz.created))]
+
+    def _doc_title(self, doc: str | None) -> str:
+        return next((d.title for d in self.assistant.documents if d.id == doc), "") if doc else ""
 
     def _write(self, report: Report) -> list[str]:
         folder = self.export_dir / uuid.uuid4().hex  # one folder per export: users never share a file
