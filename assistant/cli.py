@@ -87,7 +87,7 @@ def vocabulary(limit: int = typer.Option(50, "--limit", min=1, help="How many wo
 @app.command()
 def ask(
     questions: Optional[list[str]] = typer.Argument(None, help="One or more questions in Dutch or English.",
-                                                    show_default=False),
+                                                    show_default=False, metavar="QUESTION"),
     file: Optional[Path] = typer.Option(None, "--file", help="Also ask the questions in this file, one per line."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON Lines: one object per answer."),
 ) -> None:

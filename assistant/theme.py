@@ -48,7 +48,8 @@ a.cite { text-decoration: none; font-weight: 600; font-size: 0.8em; vertical-ali
 """
 
 #: A citation marker [n] scrolls its source into view and flashes it; the panel may still be switching
-#: to the clicked message's sources, so the target is looked for a few times.
+#: to the clicked message's sources, so the target is looked for a few times. On a narrow screen the
+#: sidebar of past conversations starts closed.
 SCRIPT = """
 (() => {
   const flash = (el) => {
@@ -68,6 +69,14 @@ SCRIPT = """
     };
     go();
   }, true);
+  // On a phone the open sidebar of past conversations would cover the app: start with it closed.
+  const closeOnPhone = (tries) => {
+    if (window.innerWidth >= 800) return;
+    const toggle = document.querySelector('#past-sidebar.open .toggle-button');
+    if (toggle) toggle.click();
+    else if (tries > 0) setTimeout(() => closeOnPhone(tries - 1), 200);
+  };
+  window.addEventListener('load', () => closeOnPhone(50));
 })();
 """
 
