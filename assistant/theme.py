@@ -76,7 +76,7 @@ SCRIPT = """
     if (toggle) toggle.click();
     else if (tries > 0) setTimeout(() => closeOnPhone(tries - 1), 200);
   };
-  window.addEventListener('load', () => closeOnPhone(50));
+  closeOnPhone(150);  // Gradio adds this script after the page has loaded: start looking now
 })();
 """
 
