@@ -12,11 +12,14 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import secrets
 import signal
+from pathlib import Path
 
 logger = logging.getLogger("app")
 
 USERNAME_ENV, PASSWORD_ENV = "ASSISTANT_APP_USERNAME", "ASSISTANT_APP_PASSWORD"
+SECRET_ENV = "ASSISTANT_APP_SECRET"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -48,6 +51,39 @@ def login() -> tuple[str, str] | None:
     return (username, password) if username else None
 
 
+def browser_secret(folder: Path) -> str:
+    """The key that encrypts the conversations kept in users' browsers: ``ASSISTANT_APP_SECRET``, else one
+    made on first start and kept in ``folder/browser-secret`` (so a restart does not lose them).
+
+    >>> import tempfile; folder = Path(tempfile.mkdtemp())
+    >>> browser_secret(folder) == browser_secret(folder)
+    True
+    """
+    if os.environ.get(SECRET_ENV):
+        return os.environ[SECRET_ENV]
+    path = folder / "browser-secret"
+    if not path.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(16), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def served_message(local_url: str, share_url: str | None, share: bool) -> str:
+    """What the log says once the app serves, in terms of this app's own flags.
+
+    >>> served_message("http://127.0.0.1:7860/", None, False)
+    'serving on http://127.0.0.1:7860/ (start with --share for a temporary public link)'
+    >>> served_message("http://127.0.0.1:7860/", None, True)
+    'serving on http://127.0.0.1:7860/; no public link could be made (--share needs internet)'
+    """
+    if share_url:
+        return f"serving on {local_url} and on {share_url} (temporary public link, from --share)"
+    if share:
+        return f"serving on {local_url}; no public link could be made (--share needs internet)"
+    return f"serving on {local_url} (start with --share for a temporary public link)"
+
+
 def load_assistant(rebuild: bool = False):
     """Load the assistant, building or updating the index with a progress bar on the console."""
     from assistant import Assistant
@@ -76,17 +112,20 @@ def main(argv: list[str] | None = None) -> None:
     except AssistantError as exc:
         raise SystemExit(f"error: {exc}") from exc
     logger.info("feedback is stored in %s", store.path)
-    chat = ChatApp(assistant, store)
+    chat = ChatApp(assistant, store, browser_secret=browser_secret(store.path.parent))
     demo = chat.blocks(args.language)
     demo.queue(default_concurrency_limit=8)
     # A stop request (kill, systemd, docker stop) ends the app like Ctrl-C: the server closes and the
     # temporary export folder is removed.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
+        # quiet: Gradio's own messages speak of launch(share=True); ours speak of this app's flags.
         demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
                     auth_message="SER dialogue assistant" if auth else None, css=CSS, head=HEAD,
-                    footer_links=["settings"], show_error=False,
+                    footer_links=["settings"], show_error=False, quiet=True, prevent_thread_lock=True,
                     app_kwargs=chat.app_kwargs())  # the JSON API at /api/*
+        logger.info(served_message(demo.local_url, demo.share_url, args.share))
+        demo.block_thread()
     finally:
         chat.close()
 

@@ -1,7 +1,8 @@
 """Command line: thin. Parse, call the library, print; domain errors become one line and exit code 1.
 
     assistant index [--rebuild]
-    assistant ask "Who should I partner with to verify wage information?" [--json]
+    assistant ask "Who should I partner with to verify wage information?" [more questions] [--file F] [--json]
+    assistant chat
     assistant retrieve "vakbondsvrijheid" --k 3 [--json]
     assistant vocabulary
 """
@@ -19,10 +20,12 @@ from typing import Optional
 import typer
 from typer.exceptions import TyperException
 
+from .cli_help import QuietGroup
 from .errors import AssistantError
 from .feedback import feedback_app
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="The SER dialogue assistant (Dutch/English).")
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="The SER dialogue assistant (Dutch/English).",
+                  cls=QuietGroup)
 app.add_typer(feedback_app, name="feedback")
 
 EXIT_ERROR = 1
@@ -85,29 +88,61 @@ def vocabulary(limit: int = typer.Option(50, "--limit", min=1, help="How many wo
 
 @app.command()
 def ask(
-    question: str = typer.Argument(..., help="A question in Dutch or English."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    questions: Optional[list[str]] = typer.Argument(None, help="One or more questions in Dutch or English.",
+                                                    show_default=False, metavar="QUESTION"),
+    file: Optional[Path] = typer.Option(None, "--file", help="Also ask the questions in this file, one per line."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON Lines: one object per answer."),
 ) -> None:
-    """Answer a question with numbered citations, or decline when the documents do not cover it.
+    """Answer questions with numbered citations, or decline when the documents do not cover one.
 
-    Example: assistant ask "Met wie werk ik samen om lonen te verifiëren?"
+    The model is loaded once for all of them. Examples:
+    assistant ask "Met wie werk ik samen om lonen te verifiëren?";
+    assistant ask "Who verifies wages?" "Wie helpt bij logistiek?";
+    assistant ask --file questions.txt --json > answers.jsonl
     """
-    from .chat import validate_question
     from .config import load_settings
+    from .terminal import answer_json_line, answer_lines, check_questions, read_questions
 
-    validate_question(question, load_settings().max_question_chars)  # fail fast, before loading the model
-    answer = _load().ask(question)
-    if as_json:
-        typer.echo(json.dumps({
-            "question": answer.question, "lang": answer.lang, "abstained": answer.abstained, "text": answer.text,
-            "citations": [_passage_json(p) for p in answer.citations],
-        }, ensure_ascii=False, indent=2))
-        return
-    typer.echo(answer.text)
-    if answer.citations:
-        typer.echo("\nSources:")
-        for number, passage in enumerate(answer.citations, start=1):
-            typer.echo(f"[{number}] {passage.label} ({passage.lang})")
+    asked = list(questions or [])
+    max_chars = load_settings().max_question_chars
+    check_questions(asked, max_chars)  # fail fast, before loading the model
+    if file is not None:
+        from_file = read_questions(file)
+        check_questions(from_file, max_chars, str(file))
+        asked += from_file
+    if not asked:
+        raise typer.BadParameter("give a question, or --file with one question per line")
+    assistant = _load()
+    for number, question in enumerate(asked):
+        answer = assistant.ask(question)
+        if as_json:
+            typer.echo(answer_json_line(answer))
+            continue
+        if len(asked) > 1:
+            typer.echo(("\n" if number else "") + f"## {question}\n")
+        typer.echo("\n".join(answer_lines(answer)))
+
+
+@app.command()
+def chat() -> None:
+    """Talk with the assistant in the terminal: follow-ups use the conversation ("Wie nog meer?").
+
+    Type a question and press Enter; /new starts a new conversation, /quit (or Ctrl-D) ends.
+    Reads standard input, so questions can be piped in too. Example: assistant chat
+    """
+    from .config import load_settings
+    from .terminal import chat_loop
+
+    assistant = _load()
+    interactive = sys.stdin.isatty()
+    if interactive:
+        typer.echo("Ask in Dutch or English. /new starts a new conversation, /quit ends.", err=True)
+
+    def prompt() -> None:
+        if interactive:
+            typer.echo("> ", nl=False, err=True)
+
+    chat_loop(assistant, sys.stdin, typer.echo, prompt, load_settings().max_question_chars)
 
 
 @app.command()
@@ -146,36 +181,36 @@ def eval_command(
     baselines: Path = typer.Option(Path("eval/baselines.yaml"), "--baselines", help="Expected scores."),
     update_baseline: bool = typer.Option(False, "--update-baseline", help="Record these scores as expected."),
     reason: str = typer.Option("", "--reason", help="Why the baseline changes (required with --update-baseline)."),
-    export_quiz: Optional[Path] = typer.Option(None, "--export-quiz", help="Write quiz material (Markdown)."),
+    export_quiz: Optional[Path] = typer.Option(
+        None, "--export-quiz", help="Write a workshop quiz: NAME-questions and NAME-answers (answer key), "
+                                    "as .md and .docx (Dutch: NAME-vragen, NAME-antwoorden)."),
+    quiz_lang: Optional[str] = typer.Option(None, "--lang", help="With --export-quiz: nl or en (questions and "
+                                                                 "headings in that language; default both, English)."),
     tag: Optional[str] = typer.Option(None, "--tag", help="With --export-quiz: only cases with this tag."),
     doc: Optional[str] = typer.Option(None, "--doc", help="With --export-quiz: only cases about this document."),
+    informal: bool = typer.Option(False, "--informal", help="With --export-quiz: also informal or typo'd phrasings."),
+    list_tags: bool = typer.Option(False, "--list-tags", help="List the tags of the quiz questions, with counts."),
     backends: str = typer.Option("", "--backends", help="Comma-separated other embedding models to ablate "
                                  "(e.g. bundled:use-multilingual-v3,bundled:all-MiniLM-L6-v2)."),
 ) -> None:
     """Run an eval set through the public API: retrieval, answers, abstention, latency, ablations.
 
-    Example: assistant eval --split test --report eval/reports/test.md
+    Example: assistant eval --split test --report eval/reports/test.md.
+    Workshop material: assistant eval --export-quiz quiz --lang nl --tag lessons
     """
     from .evaluation import EvalError, load_cases, run_cases, summarise
     from .regression import compare, read_baselines, record_baseline
-    from .reports import quiz_markdown, report_markdown
+    from .reports import report_markdown
 
     if split not in SPLITS:
         raise EvalError(f"--split must be one of {', '.join(SPLITS)}, not {split!r}")
     if update_baseline and not reason.strip():
         raise EvalError("--update-baseline needs --reason: say why the new scores are the expected ones")
     cases = load_cases(questions, "all")
-    assistant = _load()
-    if export_quiz:
-        chosen = [c for c in cases if not c.abstain and (split == "all" or c.split == split)
-                  and (tag is None or tag in c.tags) and (doc is None or doc in c.doc_ids)]
-        if not chosen:
-            raise EvalError("no cases match --tag/--doc/--split; nothing to export")
-        label = " · ".join(x for x in (tag, doc) if x) or "all topics"
-        export_quiz.parent.mkdir(parents=True, exist_ok=True)
-        export_quiz.write_text(quiz_markdown(chosen, assistant.chunks, f"Quiz: {label}"), encoding="utf-8")
-        typer.echo(f"wrote {len(chosen)} questions to {export_quiz}")
+    if export_quiz or list_tags:
+        _quiz(cases, export_quiz, quiz_lang, tag, doc, split, informal)
         return
+    assistant = _load()
     expected = read_baselines(baselines) if check else {}
     conditions = list(expected.get("conditions", {})) if check else ([split] if split != "all" else ["dev", "test"])
     wanted = {c for c in conditions} | {split}
@@ -217,6 +252,28 @@ def eval_command(
         typer.echo(comparison.line())
     if any(c.status == "FAIL" for c in comparisons):
         raise typer.Exit(EXIT_ERROR)
+
+
+def _quiz(cases, target: Optional[Path], lang: Optional[str], tag: Optional[str], doc: Optional[str], split: str,
+          informal: bool) -> None:
+    """--list-tags and --export-quiz: no model is loaded, the passages come straight from the corpus."""
+    from .config import load_settings
+    from .evaluation import EvalError
+    from .quiz import build_quiz, corpus_passages, select, tag_counts, write_quiz
+
+    if lang not in (None, "nl", "en"):
+        raise EvalError(f"--lang must be nl or en, not {lang!r}")
+    if target is None:  # --list-tags
+        for name, count in tag_counts(select(cases, lang, None, doc, split, informal)):
+            typer.echo(f"{count:4d}  {name}")
+        return
+    chosen = select(cases, lang, tag, doc, split, informal)
+    if not chosen:
+        raise EvalError("no quiz questions match --lang/--tag/--doc/--split (see --list-tags)")
+    chunks, links = corpus_passages(load_settings())
+    quiz = build_quiz(chosen, chunks, lang or "en", " · ".join(x for x in (tag, doc) if x), links)
+    written = write_quiz(quiz, target.parent, target.stem if target.suffix == ".md" else target.name)
+    typer.echo(f"wrote {len(chosen)} questions: " + ", ".join(str(p) for p in written))
 
 
 def _run_with_progress(assistant, cases, k, run_cases):

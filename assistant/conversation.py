@@ -7,11 +7,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
-from .answer import Answer
+from .answer import Answer, Quote
 from .chat import Turn
+from .retrieval import Passage
+
+JSON_SCALARS = (str, int, float, bool, type(None))
+TITLE_CHARS = 70
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,58 @@ class Exchange:
         """What the assistant said (the answer, or the error message)."""
         return self.answer.text if self.answer is not None else self.error
 
+    def to_dict(self) -> dict:
+        """The exchange as JSON-ready data, the cited passages in full (the retrieved ones are left out).
+
+        >>> Exchange("Hoi?", error="Sorry").to_dict()
+        {'question': 'Hoi?', 'answer': None, 'error': 'Sorry'}
+        """
+        return {"question": self.question, "answer": _answer_to_dict(self.answer) if self.answer else None,
+                "error": self.error}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Exchange:
+        """The exchange ``to_dict`` gave; unknown keys are ignored, so older or newer data still loads.
+
+        >>> Exchange.from_dict({"question": "Hoi?", "answer": None, "error": "Sorry"})
+        Exchange(question='Hoi?', answer=None, error='Sorry')
+        """
+        answer = data.get("answer")
+        return cls(str(data.get("question", "")), _answer_from_dict(answer) if isinstance(answer, dict) else None,
+                   str(data.get("error", "")))
+
+
+def _scalars(obj: Any, skip: tuple[str, ...] = ()) -> dict:
+    """The JSON-ready fields of a dataclass (tuples of strings as lists), others left out."""
+    out = {}
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if f.name in skip:
+            continue
+        if isinstance(value, JSON_SCALARS):
+            out[f.name] = value
+        elif isinstance(value, tuple) and all(isinstance(v, str) for v in value):
+            out[f.name] = list(value)
+    return out
+
+
+def _known(cls: type, data: dict) -> dict:
+    """The entries of ``data`` that are fields of ``cls`` (lists back to tuples)."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names}
+
+
+def _answer_to_dict(answer: Answer) -> dict:
+    return _scalars(answer, skip=("citations", "passages", "quotes")) | {
+        "citations": [_scalars(p) for p in answer.citations], "quotes": [_scalars(q) for q in answer.quotes]}
+
+
+def _answer_from_dict(data: dict) -> Answer:
+    citations = tuple(Passage(**_known(Passage, p)) for p in data.get("citations") or () if isinstance(p, dict))
+    quotes = tuple(Quote(**_known(Quote, q)) for q in data.get("quotes") or () if isinstance(q, dict))
+    fields = _known(Answer, {k: v for k, v in data.items() if k not in ("citations", "passages", "quotes")})
+    return Answer(**fields | {"citations": citations, "quotes": quotes})
+
 
 @dataclass(frozen=True)
 class Conversation:
@@ -35,6 +93,7 @@ class Conversation:
 
     exchanges: tuple[Exchange, ...] = ()
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    title: str = ""  # given by the user; empty: the first question names the conversation
 
     def __len__(self) -> int:
         return len(self.exchanges)
@@ -45,7 +104,46 @@ class Conversation:
         >>> len(Conversation().add(Exchange("Hoi?")))
         1
         """
-        return Conversation(self.exchanges + (exchange,), self.id)
+        return Conversation(self.exchanges + (exchange,), self.id, self.title)
+
+    def renamed(self, title: str) -> Conversation:
+        """This conversation under another name (an empty one: named after its first question again).
+
+        >>> Conversation().add(Exchange("Wie verifieert lonen?")).renamed("  Lonen  ").name
+        'Lonen'
+        """
+        return Conversation(self.exchanges, self.id, " ".join(title.split())[:TITLE_CHARS])
+
+    @property
+    def name(self) -> str:
+        """How the list of past conversations names it: its title, else its first question (shortened).
+
+        >>> Conversation().add(Exchange("Met wie werk ik samen om lonen te verifiëren in Pakistan, India en Bangladesh?")).name
+        'Met wie werk ik samen om lonen te verifiëren in Pakistan, India en…'
+        """
+        if self.title:
+            return self.title
+        first = " ".join(self.exchanges[0].question.split()) if self.exchanges else ""
+        return first if len(first) <= TITLE_CHARS else first[: TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+    def to_dict(self) -> dict:
+        """The conversation as JSON-ready data (what the browser keeps).
+
+        >>> Conversation((), "c1", "Lonen").to_dict()
+        {'id': 'c1', 'title': 'Lonen', 'exchanges': []}
+        """
+        return {"id": self.id, "title": self.title, "exchanges": [e.to_dict() for e in self.exchanges]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Conversation:
+        """The conversation ``to_dict`` gave, sources and all.
+
+        >>> c = Conversation().add(Exchange("Hoi?", error="Sorry"))
+        >>> Conversation.from_dict(c.to_dict()) == c
+        True
+        """
+        exchanges = tuple(Exchange.from_dict(e) for e in data.get("exchanges") or () if isinstance(e, dict))
+        return cls(exchanges, str(data.get("id") or uuid.uuid4().hex), str(data.get("title") or ""))
 
     def history(self) -> list[Turn]:
         """The answered turns, as ``Assistant.ask`` takes them (with the passages each one cited).

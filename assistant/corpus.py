@@ -11,6 +11,7 @@ import hashlib
 import logging
 import re
 import tomllib
+import urllib.parse
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,7 @@ class DocumentEntry(BaseModel):
     publisher: str = Field(min_length=1)
     year: int | None = Field(None, ge=1950, le=2100)
     translation_of: str | None = None
+    url: str | None = None
 
     @field_validator("file")
     @classmethod
@@ -50,6 +52,29 @@ class DocumentEntry(BaseModel):
         if escapes(value):
             raise ValueError("must be a path inside the corpus folder (relative, without '..')")
         return value
+
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and not is_web_address(value):
+            raise ValueError(f"{value!r} is not a web address; give the publication's full http(s) URL, "
+                             "e.g. https://www.ser.nl/…")
+        return value
+
+
+def is_web_address(text: str) -> bool:
+    """Whether ``text`` is an absolute http(s) URL with a host name and no spaces.
+
+    >>> is_web_address("https://www.ser.nl/nl/thema/imvo/betekenisvolle-dialoog")
+    True
+    >>> is_web_address("www.ser.nl"), is_web_address("javascript:alert(1)"), is_web_address("https://ser nl")
+    (False, False, False)
+    """
+    if not text or any(ch.isspace() or ch in "<>\"'`" for ch in text):
+        return False
+    parts = urllib.parse.urlsplit(text)
+    host = parts.hostname or ""
+    return parts.scheme in ("http", "https") and "." in host and re.fullmatch(r"[a-z0-9.-]+", host) is not None
 
 
 class Manifest(BaseModel):
@@ -72,6 +97,7 @@ class Document:
     file: str
     sha256: str
     sections: tuple[Section, ...]
+    url: str | None = None
 
 
 def escapes(relative: str) -> bool:
@@ -206,7 +232,17 @@ def load_document(corpus_dir: Path, entry: DocumentEntry) -> Document:
         file=entry.file,
         sha256=file_sha256(path),
         sections=tuple(sections),
+        url=entry.url,
     )
+
+
+def publication_links(documents: list[Document]) -> dict[str, str]:
+    """Map doc id -> the web address of its SER publication, for the documents whose manifest entry has one.
+
+    >>> publication_links([])
+    {}
+    """
+    return {doc.id: doc.url for doc in documents if doc.url}
 
 
 def translations(documents: list[Document]) -> dict[str, set[str]]:

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from .citations import pieces, quote_spans, quotes_by_citation
 from .conversation import Conversation
@@ -50,6 +50,7 @@ class Report:
     entries: tuple[Entry, ...]
     created: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     version: str = ""
+    links: Mapping[str, str] = field(default_factory=dict)  # doc id -> web address of its SER publication
 
 
 def _version() -> str:
@@ -58,15 +59,16 @@ def _version() -> str:
     return __version__
 
 
-def conversation_report(conversation: Conversation, lang: str) -> Report:
-    """The answered exchanges of a conversation (failed ones are left out).
+def conversation_report(conversation: Conversation, lang: str, links: Mapping[str, str] | None = None) -> Report:
+    """The answered exchanges of a conversation (failed ones are left out); ``links`` maps doc ids to
+    the web addresses of their SER publications.
 
     >>> conversation_report(Conversation(), "en").entries
     ()
     """
     entries = tuple(Entry(e.question, e.answer.text, e.answer.citations, e.answer.abstained)
                     for e in conversation.exchanges if e.answer is not None)
-    return Report(label(lang, "export_title"), lang, entries, version=_version())
+    return Report(label(lang, "export_title"), lang, entries, version=_version(), links=dict(links or {}))
 
 
 #: A title names the topic in at most this many characters (Word limits a title to 255); the entry keeps it whole.
@@ -86,7 +88,8 @@ def shorten(text: str, limit: int) -> str:
     return (cut.rsplit(" ", 1)[0] if " " in cut[limit // 2 :] else cut).rstrip(" ,;:.") + "…"
 
 
-def topic_report(topic: str, passages: Sequence[Passage], lang: str) -> Report:
+def topic_report(topic: str, passages: Sequence[Passage], lang: str,
+                 links: Mapping[str, str] | None = None) -> Report:
     """The passages found for a topic, best first, as one entry without an answer; a long topic is
     shortened in the title (the entry keeps it whole).
 
@@ -96,7 +99,7 @@ def topic_report(topic: str, passages: Sequence[Passage], lang: str) -> Report:
     True
     """
     title = label(lang, "topic_export_title", topic=shorten(topic, TITLE_TOPIC_CHARS))
-    return Report(title, lang, (Entry(topic, "", tuple(passages)),), version=_version())
+    return Report(title, lang, (Entry(topic, "", tuple(passages)),), version=_version(), links=dict(links or {}))
 
 
 # --- Markdown ---------------------------------------------------------------------------------------
@@ -154,6 +157,9 @@ def to_markdown(report: Report) -> str:
             text = passage.text
             spans = quote_spans(text, quotes.get(n, ()), passage.section_path)
             lines += [f"#### [{n}] {_md(passage.title)}", "", f"_{_md(_source_meta(passage, lang))}_", ""]
+            url = report.links.get(passage.doc_id)
+            if url:
+                lines += [f"[{label(lang, 'open_publication')}](<{url}>)", ""]
             offset = 0
             for raw in text.split("\n"):
                 line_spans = [(max(s, offset) - offset, min(e, offset + len(raw)) - offset)
@@ -203,6 +209,9 @@ def write_docx(report: Report, path: Path) -> Path:
         for n, passage in enumerate(entry.citations, start=1):
             document.add_heading(f"[{n}] {passage.title}", level=3)
             document.add_paragraph().add_run(_source_meta(passage, lang)).italic = True
+            url = report.links.get(passage.doc_id)
+            if url:
+                _add_hyperlink(document.add_paragraph(), label(lang, "open_publication"), url)
             spans = quote_spans(passage.text, quotes.get(n, ()), passage.section_path)
             offset = 0
             for raw in passage.text.split("\n"):
@@ -227,6 +236,30 @@ def write_docx(report: Report, path: Path) -> Path:
     document.save(path)
     logger.info("exported %d entries to %s", len(report.entries), path)
     return path
+
+
+def _add_hyperlink(paragraph, text: str, url: str) -> None:
+    """A clickable link in a Word paragraph (python-docx has no API for it: the relationship and the
+    ``w:hyperlink`` element are added by hand), blue and underlined as Word shows links."""
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    rel_id = paragraph.part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), rel_id)
+    run = OxmlElement("w:r")
+    props = OxmlElement("w:rPr")
+    for tag, attr in (("w:color", "0563C1"), ("w:u", "single")):
+        element = OxmlElement(tag)
+        element.set(qn("w:val"), attr)
+        props.append(element)
+    run.append(props)
+    text_element = OxmlElement("w:t")
+    text_element.text = text
+    run.append(text_element)
+    link.append(run)
+    paragraph._p.append(link)
 
 
 def write_exports(report: Report, folder: Path, stem: str) -> tuple[Path, Path]:

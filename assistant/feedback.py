@@ -26,6 +26,7 @@ from typing import Iterator, Literal, Sequence
 
 import typer
 
+from .cli_help import QuietGroup
 from .errors import AssistantError
 from .retrieval import Passage
 
@@ -210,7 +211,7 @@ def export_csv(db_path: Path, csv_path: Path) -> int:
     return len(rows)
 
 
-feedback_app = typer.Typer(add_completion=False, no_args_is_help=True,
+feedback_app = typer.Typer(add_completion=False, no_args_is_help=True, cls=QuietGroup,
                            help="Feedback that app users gave on answers (thumbs up/down, comments).")
 
 

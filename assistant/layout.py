@@ -14,6 +14,7 @@ import gradio as gr
 
 from . import __version__
 from .conversation import Conversation
+from .saved import EMPTY
 from .labels import LANGUAGE_CHOICES, LANGUAGE_LABEL, label, preferred_language, ui_language
 from .ui import sources_panel
 
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
     from .webapp import ChatApp
 
 logger = logging.getLogger(__name__)
+
+
+STORAGE_KEY = "ser-dialogue-assistant-conversations"
 
 
 def _header(lang: str) -> str:
@@ -38,6 +42,12 @@ def build(app: ChatApp, lang: str) -> gr.Blocks:
     def purpose_choices(code: str) -> list[tuple[str, int]]:
         return [(p.title, p.index) for p in app.guide.purposes(code)]
 
+    def tag_choices(quiz_code: str, informal: bool, code: str) -> list[tuple[str, str]]:
+        return [(label(code, "quiz_any"), "")] + app.quiz_tags(quiz_code, informal)
+
+    def doc_choices(code: str) -> list[tuple[str, str]]:
+        return [(label(code, "quiz_any"), "")] + [(d.title, d.id) for d in app.assistant.documents]
+
     def example_samples(code: str) -> list[list[str]]:
         return [[html.escape(q)] for q in app.examples(code)]
 
@@ -45,6 +55,19 @@ def build(app: ChatApp, lang: str) -> gr.Blocks:
                    analytics_enabled=False) as demo:
         conversation = gr.State(Conversation())
         feedback_row = gr.State(None)
+        # The conversations live in the browser (localStorage, encrypted), never on the server.
+        kept = gr.BrowserState(EMPTY, storage_key=STORAGE_KEY, secret=app.browser_secret)
+        with gr.Sidebar(open=True, elem_id="past-sidebar", width=300):
+            past_title = gr.Markdown(f"### {label(lang, 'past_conversations')}\n{label(lang, 'past_info')}",
+                                     elem_id="past-title")
+            past = gr.Radio([], value=None, show_label=False, elem_id="past-conversations",
+                            label=label(lang, "past_conversations"))
+            conversation_name = gr.Textbox(label=label(lang, "conversation_name"), elem_id="conversation-name",
+                                           placeholder=label(lang, "conversation_name_placeholder"), max_lines=1)
+            with gr.Row():
+                rename = gr.Button(label(lang, "rename"), size="sm", elem_id="rename-conversation")
+                delete = gr.Button(label(lang, "delete_conversation"), size="sm", variant="stop",
+                                   elem_id="delete-conversation")
         with gr.Row(elem_id="header"):
             header = gr.Markdown(_header(lang), elem_id="title")
             language = gr.Radio(LANGUAGE_CHOICES, value=lang, label=LANGUAGE_LABEL, elem_id="language",
@@ -64,16 +87,17 @@ def build(app: ChatApp, lang: str) -> gr.Blocks:
                             with gr.Column(scale=1, min_width=140):
                                 send = gr.Button(label(lang, "send"), variant="primary", elem_id="send")
                                 new = gr.Button(label(lang, "new_conversation"), elem_id="new-conversation")
+                        # Rendered as (escaped) HTML: text samples are cut at 60 characters, purposes are longer.
+                        examples = gr.Dataset(label=label(lang, "examples"), components=["html"], type="index",
+                                              samples=example_samples(lang), elem_id="examples",
+                                              samples_per_page=16)
+                    with gr.Column(scale=2, elem_id="sources-column"):
+                        # Beside the answer just rated (not below the fold under the chat).
                         with gr.Group(visible=False, elem_id="comment-box") as comment_box:
                             comment_prompt = gr.Markdown(elem_id="comment-prompt")
                             comment = gr.Textbox(label=label(lang, "comment"), elem_id="comment",
                                                  placeholder=label(lang, "comment_placeholder"), lines=2)
                             send_comment = gr.Button(label(lang, "send_comment"), size="sm", elem_id="send-comment")
-                        # Rendered as (escaped) HTML: text samples are cut at 60 characters, purposes are longer.
-                        examples = gr.Dataset(label=label(lang, "examples"), components=["html"], type="index",
-                                              samples=example_samples(lang), elem_id="examples",
-                                              samples_per_page=12)
-                    with gr.Column(scale=2, elem_id="sources-column"):
                         sources_title = gr.Markdown(f"### {label(lang, 'sources')}")
                         sources = gr.HTML(sources_panel(Conversation(), -1, chunks, lang), elem_id="sources",
                                           js_on_load=None)
@@ -102,18 +126,37 @@ def build(app: ChatApp, lang: str) -> gr.Blocks:
                 with gr.Row():
                     export_topic = gr.Button(label(lang, "export_topic"), elem_id="export-topic-button", scale=0,
                                              min_width=260)
+                quiz_title = gr.Markdown(f"### {label(lang, 'quiz_section')}\n{label(lang, 'quiz_section_info')}")
+                with gr.Row(equal_height=True):
+                    quiz_lang = gr.Radio(LANGUAGE_CHOICES, value=lang, label=label(lang, "quiz_lang"),
+                                         elem_id="quiz-lang", scale=1)
+                    quiz_tag = gr.Dropdown(tag_choices(lang, False, lang), value="", label=label(lang, "quiz_tag"),
+                                           elem_id="quiz-tag", scale=1)
+                    quiz_doc = gr.Dropdown(doc_choices(lang), value="", label=label(lang, "quiz_doc"),
+                                           elem_id="quiz-doc", scale=2)
+                    quiz_informal = gr.Checkbox(False, label=label(lang, "quiz_informal"), elem_id="quiz-informal",
+                                                scale=1)
+                with gr.Row():
+                    quiz_button = gr.Button(label(lang, "quiz_button"), elem_id="export-quiz", scale=0, min_width=260)
                 files = gr.File(label=label(lang, "export_files"), file_count="multiple", interactive=False,
                                 elem_id="export-files")
         footer = gr.Markdown(_footer(lang), elem_id="footer")
 
         # --- chat -----------------------------------------------------------------------------------
         chat_outputs = [chatbot, conversation, question, sources, comment_box]
-        question.submit(app.respond, [question, conversation, language], chat_outputs, concurrency_limit=8)
-        send.click(app.respond, [question, conversation, language], chat_outputs, concurrency_limit=8)
-        examples.click(app.ask_example, [examples, conversation, language], chat_outputs, concurrency_limit=8)
-        new_outputs = [chatbot, conversation, sources, comment_box, feedback_row]
-        new.click(app.new_conversation, [language], new_outputs)
-        chatbot.clear(app.new_conversation, [language], new_outputs)
+        for asked in (
+            question.submit(app.respond, [question, conversation, language], chat_outputs, concurrency_limit=8),
+            send.click(app.respond, [question, conversation, language], chat_outputs, concurrency_limit=8),
+            examples.click(app.ask_example, [examples, conversation, language], chat_outputs, concurrency_limit=8),
+        ):
+            asked.then(app.remember, [conversation, kept], [kept, past])
+        opened = [chatbot, conversation, sources, comment_box, feedback_row, kept, past, conversation_name]
+        new.click(app.new_conversation, [language, kept], opened)
+        chatbot.clear(app.new_conversation, [language, kept], opened)
+        past.input(app.reopen, [past, kept, language], opened)
+        rename.click(app.rename, [conversation, conversation_name, kept], [conversation, kept, past])
+        conversation_name.submit(app.rename, [conversation, conversation_name, kept], [conversation, kept, past])
+        delete.click(app.delete, [conversation, kept, language], opened)
 
         def on_select(conv: Conversation, code: str, evt: gr.SelectData) -> str:
             return app.show_sources(conv, code, evt.index)
@@ -136,6 +179,14 @@ def build(app: ChatApp, lang: str) -> gr.Blocks:
         export_conv.click(app.export_conversation, [conversation, language], [files])
         export_topic.click(app.export_topic, [export_topic_box, export_count, language], [files])
         export_topic_box.submit(app.export_topic, [export_topic_box, export_count, language], [files])
+        quiz_button.click(app.export_quiz, [quiz_lang, quiz_tag, quiz_doc, quiz_informal, language], [files])
+
+        def quiz_topics(quiz_code: str, informal: bool, chosen: str, code: str) -> dict:
+            choices = tag_choices(quiz_code, informal, ui_language(code))
+            return gr.update(choices=choices, value=chosen if chosen in {v for _, v in choices} else "")
+
+        for changed in (quiz_lang, quiz_informal):
+            changed.input(quiz_topics, [quiz_lang, quiz_informal, quiz_tag, language], [quiz_tag])
 
         # --- language ---------------------------------------------------------------------------------
         def relabel(code: str, conv: Conversation, chosen: int | None, topic_text: str) -> tuple:
@@ -151,7 +202,7 @@ def build(app: ChatApp, lang: str) -> gr.Blocks:
                 gr.update(value=label(code, "send_comment")),
                 gr.Dataset(label=label(code, "examples"), samples=example_samples(code)),
                 gr.update(value=f"### {label(code, 'sources')}"),
-                sources_panel(conv or Conversation(), -1, chunks, code),
+                sources_panel(conv or Conversation(), -1, chunks, code, app.links),
                 gr.update(label=label(code, "purpose"), choices=purpose_choices(code), value=chosen),
                 gr.update(label=label(code, "topic"), placeholder=label(code, "topic_placeholder")),
                 gr.update(value=label(code, "show_partners")),
@@ -162,20 +213,46 @@ def build(app: ChatApp, lang: str) -> gr.Blocks:
                 gr.update(label=label(code, "export_topic_label"), placeholder=label(code, "export_topic_placeholder")),
                 gr.update(label=label(code, "export_topic_count")), gr.update(value=label(code, "export_topic")),
                 gr.update(label=label(code, "export_files")), gr.update(value=_footer(code)),
+                gr.update(value=f"### {label(code, 'past_conversations')}\n{label(code, 'past_info')}"),
+                gr.update(label=label(code, "past_conversations")),
+                gr.update(label=label(code, "conversation_name"), placeholder=label(code, "conversation_name_placeholder")),
+                gr.update(value=label(code, "rename")), gr.update(value=label(code, "delete_conversation")),
+                gr.update(value=f"### {label(code, 'quiz_section')}\n{label(code, 'quiz_section_info')}"),
+                gr.update(label=label(code, "quiz_lang"), value=code),
+                gr.update(label=label(code, "quiz_tag"), choices=tag_choices(code, False, code), value=""),
+                gr.update(label=label(code, "quiz_doc"), choices=doc_choices(code)),
+                gr.update(label=label(code, "quiz_informal"), value=False),
+                gr.update(value=label(code, "quiz_button")),
             )
 
         relabelled = [header, tab_chat, tab_partners, tab_export, chatbot, question, send, new, comment,
                       send_comment, examples, sources_title, sources, purpose, topic, show, partner_result,
                       export_conv_title, export_conv, export_topic_title, export_topic_box, export_count,
-                      export_topic, files, footer]
+                      export_topic, files, footer, past_title, past, conversation_name, rename, delete,
+                      quiz_title, quiz_lang, quiz_tag, quiz_doc, quiz_informal, quiz_button]
 
         # The switch is no output of its own event: re-rendering it there left its checked state invisible.
         language.input(relabel, [language, conversation, purpose, topic], relabelled)
 
-        def browser_language(conv: Conversation, chosen: int | None, topic_text: str, request: gr.Request) -> tuple:
+        # On load: the browser's language, then the conversation that was open (with its sources) and the list.
+        # A component both relabelled and restored is named once among the outputs, its updates merged.
+        def restored_too(component) -> bool:
+            return any(component is other for other in opened)
+
+        on_load = [language] + [c for c in relabelled if not restored_too(c)] + opened
+
+        def browser_language(saved_value, chosen: int | None, topic_text: str, request: gr.Request) -> tuple:
             headers = getattr(request, "headers", None) or {}
             code = preferred_language(headers.get("accept-language"))
-            return (gr.update(value=code),) + relabel(code, conv, chosen, topic_text)
+            restored = list(app.restore(saved_value, code))
+            labels_now = relabel(code, restored[1], chosen, topic_text)
+            for component, relabelling in zip(relabelled, labels_now):
+                if restored_too(component) and isinstance(relabelling, dict):
+                    at = next(i for i, other in enumerate(opened) if other is component)
+                    value = restored[at]
+                    restored[at] = {**relabelling, **value} if isinstance(value, dict) else {**relabelling, "value": value}
+            return (gr.update(value=code), *(v for c, v in zip(relabelled, labels_now) if not restored_too(c)),
+                    *restored)
 
-        demo.load(browser_language, [conversation, purpose, topic], [language] + relabelled)
+        demo.load(browser_language, [kept, purpose, topic], on_load)
     return demo

@@ -1,4 +1,4 @@
-"""Readable outputs of an eval run: the Markdown report and workshop quiz material for trainers.
+"""Readable outputs of an eval run: the Markdown report (workshop quizzes are in ``quiz``).
 
 >>> print(markdown_table(["a", "b"], [[1, 0.5]]))
 | a | b |
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from .evaluation import CaseResult, EvalCase, failures, supports
+from .evaluation import CaseResult, failures, supports
 
 
 def _cell(value: Any) -> str:
@@ -71,16 +71,3 @@ def report_markdown(summary: dict[str, Any], results: list[CaseResult], question
         lines += ["", "**Answer:**", "", "> " + result.answer.text.replace("\n", "\n> "), ""]
         parts.append("\n".join(lines))
     return "\n\n".join(parts) + "\n"
-
-
-def quiz_markdown(cases: list[EvalCase], chunks: list, title: str) -> str:
-    """Workshop material: question, reference answer, and the source passage with document and section."""
-    lines = [f"# {title}", "", f"{len(cases)} questions from the SER documents, with answers and sources.", ""]
-    for number, case in enumerate(cases, start=1):
-        lines += [f"## {number}. {case.question}", "", f"**Answer:** {case.answer}", ""]
-        sources = [c for c in chunks if supports(c.text, case.evidence)]
-        preferred = [c for c in sources if c.lang == case.lang] or sources
-        for chunk in preferred[:2]:
-            lines += [f"**Source:** {chunk.title} — {chunk.section_label}", "",
-                      "> " + chunk.text.replace("\n", "\n> "), ""]
-    return "\n".join(lines)

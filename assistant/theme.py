@@ -7,7 +7,12 @@ True
 """
 
 CSS = """
-#header { align-items: center; }
+#header { align-items: center; flex-wrap: wrap; row-gap: 4px; }
+/* On a phone the title gets the row to itself and shrinks; words never break inside (SER-dialoogassistent). */
+#title { min-width: min(100%, 300px) !important; }
+#title h1 { overflow-wrap: normal; word-break: keep-all; hyphens: manual; font-size: clamp(1.5rem, 6.5vw, 2rem); }
+#comment-box { margin-bottom: 10px; border: 1px solid var(--color-accent); }
+.source-link { white-space: nowrap; }
 /* Gradio paints a hovered checked radio white on white: keep the choice visible. */
 #language input:checked, #language input:checked:hover, #purpose input:checked, #purpose input:checked:hover {
   background-color: var(--checkbox-background-color-selected); border-color: var(--checkbox-border-color-selected); }
@@ -48,7 +53,8 @@ a.cite { text-decoration: none; font-weight: 600; font-size: 0.8em; vertical-ali
 """
 
 #: A citation marker [n] scrolls its source into view and flashes it; the panel may still be switching
-#: to the clicked message's sources, so the target is looked for a few times.
+#: to the clicked message's sources, so the target is looked for a few times. On a narrow screen the
+#: sidebar of past conversations starts closed.
 SCRIPT = """
 (() => {
   const flash = (el) => {
@@ -68,6 +74,14 @@ SCRIPT = """
     };
     go();
   }, true);
+  // On a phone the open sidebar of past conversations would cover the app: start with it closed.
+  const closeOnPhone = (tries) => {
+    if (window.innerWidth >= 800) return;
+    const toggle = document.querySelector('#past-sidebar.open .toggle-button');
+    if (toggle) toggle.click();
+    else if (tries > 0) setTimeout(() => closeOnPhone(tries - 1), 200);
+  };
+  closeOnPhone(150);  // Gradio adds this script after the page has loaded: start looking now
 })();
 """
 

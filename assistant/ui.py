@@ -20,7 +20,7 @@ from .chunking import Chunk
 from .citations import full_section, pieces, quote_spans, quotes_by_citation
 from .conversation import Conversation, Exchange
 from .errors import QuestionError
-from .labels import EXTRA_EXAMPLES, label, language_name
+from .labels import DOCUMENT_EXAMPLES, label, language_name
 from .partners import Cited, Purpose, Recommendation
 from .retrieval import Passage
 
@@ -226,11 +226,29 @@ def section_path_text(passage: Passage) -> str:
     return SECTION_ARROW.join(passage.section_path)
 
 
+def publication_link(passage: Passage, links: Mapping[str, str] | None, lang: str) -> str:
+    """The link to a source's SER publication (opens in a new tab), or nothing when the manifest names none.
+
+    >>> p = Passage("t", "d", "T", "en", "", 0.0, "d:1", "content", ())
+    >>> publication_link(p, {"d": "https://www.ser.nl/x?a=1&b=2"}, "en")
+    '<a class="source-link" href="https://www.ser.nl/x?a=1&amp;b=2" target="_blank" rel="noopener noreferrer">Open the SER publication</a>'
+    >>> publication_link(p, {}, "en")
+    ''
+    """
+    url = (links or {}).get(passage.doc_id)
+    if not url:
+        return ""
+    return (f'<a class="source-link" href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">'
+            f'{label(lang, "open_publication")}</a>')
+
+
 def source_card(number: int, passage: Passage, quotes: Sequence[str], chunks: Sequence[Chunk], lang: str,
-                prefix: str, collapsed: bool = False, translations: Sequence[str] = ()) -> str:
-    """One source: number, document title, section path, language, the passage with the supporting
-    sentences marked, and the full section behind a disclosure. ``translations``: the unofficial English
-    the answer showed for this source's Dutch ``quotes``, shown above the marked original."""
+                prefix: str, collapsed: bool = False, translations: Sequence[str] = (),
+                links: Mapping[str, str] | None = None) -> str:
+    """One source: number, document title, section path, language, the link to the SER publication, the
+    passage with the supporting sentences marked, and the full section behind a disclosure.
+    ``translations``: the unofficial English the answer showed for this source's Dutch ``quotes``, shown
+    above the marked original."""
     spans = quote_spans(passage.text, quotes, passage.section_path)
     passage_part = f'<div class="passage">{passage_html(passage.text, spans)}</div>'
     if translations:
@@ -247,6 +265,7 @@ def source_card(number: int, passage: Passage, quotes: Sequence[str], chunks: Se
         section_part = (f'<details class="full-section"><summary>{label(lang, "full_section")}</summary>'
                         f'<div class="section-text">{passage_html(section_text, section_spans)}</div></details>')
     path = section_path_text(passage)
+    link = publication_link(passage, links, lang)
     return (
         f'<article class="source" id="{anchor_id(prefix, number)}" data-doc="{html.escape(passage.doc_id)}">'
         f'<header><span class="source-number">[{number}]</span> '
@@ -255,24 +274,25 @@ def source_card(number: int, passage: Passage, quotes: Sequence[str], chunks: Se
         + (f'<span class="source-section">{html.escape(path)}</span> · ' if path else "")
         + f'<span class="source-lang" lang="{html.escape(passage.lang)}">'
         f'{html.escape(language_name(passage.lang, lang))}'
-        f'</span></div>{passage_part}{section_part}</article>'
+        f'</span>' + (f' · {link}' if link else "") + f'</div>{passage_part}{section_part}</article>'
     )
 
 
 def sources_html(citations: Sequence[Passage], quotes: Mapping[int, Sequence[str]], chunks: Sequence[Chunk],
                  lang: str, prefix: str, collapsed: bool = False,
-                 translations: Mapping[int, Sequence[str]] | None = None) -> str:
+                 translations: Mapping[int, Sequence[str]] | None = None, links: Mapping[str, str] | None = None) -> str:
     """All sources of an answer (or of a partner recommendation), numbered as cited.
 
     >>> sources_html([], {}, [], "en", "src-0")
     ''
     """
     translations = translations or {}
-    return "".join(source_card(n, p, quotes.get(n, ()), chunks, lang, prefix, collapsed, translations.get(n, ()))
+    return "".join(source_card(n, p, quotes.get(n, ()), chunks, lang, prefix, collapsed, translations.get(n, ()), links)
                    for n, p in enumerate(citations, start=1))
 
 
-def sources_panel(conversation: Conversation, index: int, chunks: Sequence[Chunk], lang: str) -> str:
+def sources_panel(conversation: Conversation, index: int, chunks: Sequence[Chunk], lang: str,
+                  links: Mapping[str, str] | None = None) -> str:
     """The sources panel for exchange ``index`` (negative counts from the end): its sources, or why none.
 
     >>> sources_panel(Conversation(), -1, [], "en")
@@ -290,7 +310,8 @@ def sources_panel(conversation: Conversation, index: int, chunks: Sequence[Chunk
         return f'<div class="sources-panel none" data-turn="{turn}">{header}<p class="no-sources">{reason}</p></div>'
     hint = f'<p class="sources-hint">{label(lang, "sources_hint")}</p>' if len(conversation) > 1 else ""
     quotes, translations = answer_quotes(answer)
-    body = sources_html(answer.citations, quotes, chunks, lang, turn_prefix(turn), translations=translations)
+    body = sources_html(answer.citations, quotes, chunks, lang, turn_prefix(turn), translations=translations,
+                        links=links)
     confidence = getattr(answer, "confidence", "")
     if confidence:
         header += (f'<p class="confidence confidence-{html.escape(confidence)}">'
@@ -319,13 +340,14 @@ def _shorten(text: str, limit: int = 160) -> str:
 
 
 def example_questions(purposes: Sequence[Purpose], lang: str) -> list[str]:
-    """One question per collaboration purpose (its title from the index), then a few general ones.
+    """Questions as people ask them, at least one per document, then one per collaboration purpose
+    (its title from the index), all in ``lang``.
 
-    >>> example_questions([Purpose(0, "Promoting efficiency", "d", "en")], "en")[0]
+    >>> example_questions([Purpose(0, "Promoting efficiency", "d", "en")], "en")[-1]
     'Who should I collaborate with when it comes to promoting efficiency?'
     """
-    asked = [label(lang, "example_purpose", purpose=_lower_first(p.title)) for p in purposes]
-    return asked + list(EXTRA_EXAMPLES.get(lang, ()))
+    asked = [question for _, question in DOCUMENT_EXAMPLES.get(lang, ())]
+    return asked + [label(lang, "example_purpose", purpose=_lower_first(p.title)) for p in purposes]
 
 
 def _lower_first(title: str) -> str:
@@ -345,7 +367,8 @@ def _cited_item(item: Cited, number: int, prefix: str, lang: str, topic: str) ->
     return f'<li>{_inline(item.text)} {citation_link(number, prefix, item.passage)}{badge}</li>'
 
 
-def recommendation_html(rec: Recommendation, chunks: Sequence[Chunk], lang: str, prefix: str = "pf") -> str:
+def recommendation_html(rec: Recommendation, chunks: Sequence[Chunk], lang: str, prefix: str = "pf",
+                        links: Mapping[str, str] | None = None) -> str:
     """The partner finder's result: partner types, practical example and tips, each item cited, then the sources."""
     def items(group: Sequence[Cited]) -> str:
         return "".join(_cited_item(i, rec.number(i), prefix, lang, rec.topic) for i in group)
@@ -369,5 +392,5 @@ def recommendation_html(rec: Recommendation, chunks: Sequence[Chunk], lang: str,
         parts.append(f'<h4>{html.escape(heading)}</h4><ul class="tips">{tips}</ul>')
     quotes = {rec.number(i): (i.text,) for i in rec.partners}
     parts.append(f'<h4>{label(lang, "sources")}</h4><div class="sources-panel">'
-                 f'{sources_html(rec.citations, quotes, chunks, lang, prefix, collapsed=True)}</div></div>')
+                 f'{sources_html(rec.citations, quotes, chunks, lang, prefix, collapsed=True, links=links)}</div></div>')
     return "".join(parts)

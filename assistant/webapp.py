@@ -15,6 +15,7 @@ import html
 import logging
 import os
 import re
+import secrets
 import shutil
 import tempfile
 import time
@@ -27,11 +28,13 @@ import gradio as gr
 
 from .answer import Answer
 from .conversation import Conversation, Exchange
+from .corpus import publication_links
 from .errors import QuestionError
 from .export import Report, conversation_report, file_stem, topic_report, write_exports
 from .feedback import Feedback, FeedbackError, FeedbackStore
 from .labels import label, ui_language
 from .partners import PartnerGuide, find_partners
+from . import saved
 from .ui import (
     chat_messages, example_questions, exchange_index, recommendation_html, refusal, sources_panel, stream_prefixes,
 )
@@ -41,6 +44,8 @@ logger = logging.getLogger(__name__)
 STREAM_DELAY = 0.03
 #: The app's temporary export folder: this prefix, the process id, a random part.
 EXPORT_PREFIX = "ser-assistant-exports-"
+QUIZ_CASES = Path("eval/cases.jsonl")
+NOTICE_SECONDS = 4
 
 
 @contextmanager
@@ -86,11 +91,16 @@ class ChatApp:
     """One app over one loaded Assistant; per-user data lives in ``gr.State``, never here."""
 
     def __init__(self, assistant, feedback: FeedbackStore, stream_delay: float = STREAM_DELAY,
-                 export_dir: Path | None = None) -> None:
+                 export_dir: Path | None = None, browser_secret: str | None = None,
+                 quiz_cases: Path | None = QUIZ_CASES) -> None:
         self.assistant = assistant
+        # Encrypts the conversations kept in the browser; a stable secret keeps them readable after a restart.
+        self.browser_secret = browser_secret or secrets.token_hex(16)
         self.feedback = feedback
         self.stream_delay = stream_delay
         self.guide = PartnerGuide.build(assistant.chunks, assistant.documents)
+        self.links = publication_links(assistant.documents)
+        self.quiz_cases = quiz_cases
         if not export_dir:
             remove_stale_exports()
         self._exports = None if export_dir else tempfile.TemporaryDirectory(prefix=f"{EXPORT_PREFIX}{os.getpid()}-")
@@ -144,7 +154,7 @@ class ChatApp:
             for shown in stream_prefixes(exchange.answer.text):
                 yield chat_messages(updated, streaming=shown), conversation, "", gr.update(), gr.update()
                 time.sleep(self.stream_delay)
-        yield (chat_messages(updated), updated, "", sources_panel(updated, -1, self.assistant.chunks, lang),
+        yield (chat_messages(updated), updated, "", sources_panel(updated, -1, self.assistant.chunks, lang, self.links),
                gr.update())
 
     def _answer(self, question: str, conversation: Conversation, lang: str) -> Iterator[str | Exchange]:
@@ -174,12 +184,62 @@ class ChatApp:
         """The sources panel for the exchange of a clicked message."""
         conversation = conversation or Conversation()
         turn = min(exchange_index(message_index), len(conversation) - 1)
-        return sources_panel(conversation, turn, self.assistant.chunks, ui_language(lang))
+        return sources_panel(conversation, turn, self.assistant.chunks, ui_language(lang), self.links)
 
-    def new_conversation(self, lang: str) -> tuple:
-        """Forget the conversation: empty chat, empty sources, no pending comment."""
-        return [], Conversation(), sources_panel(Conversation(), -1, self.assistant.chunks, ui_language(lang)), \
-            gr.update(visible=False), None
+    def new_conversation(self, lang: str, kept: Any = None) -> tuple:
+        """Start afresh: empty chat, empty sources, no pending comment; the past ones stay in the list.
+
+        Returns (messages, conversation, sources, comment box, feedback row, kept, past list, name box).
+        """
+        kept = saved.reopen(kept, "")[0]
+        return ([], Conversation(), sources_panel(Conversation(), -1, self.assistant.chunks, ui_language(lang)),
+                gr.update(visible=False), None, kept, gr.update(choices=saved.choices(kept), value=None), "")
+
+    # --- conversations kept in the browser ------------------------------------------------------------
+
+    def _opened(self, conversation: Conversation, lang: str, kept: dict) -> tuple:
+        """The whole chat showing ``conversation``: (messages, conversation, sources, comment box,
+        feedback row, kept, past list, name box)."""
+        return (chat_messages(conversation), conversation,
+                sources_panel(conversation, -1, self.assistant.chunks, ui_language(lang), self.links),
+                gr.update(visible=False), None, kept,
+                gr.update(choices=saved.choices(kept), value=conversation.id if len(conversation) else None),
+                conversation.title)
+
+    def restore(self, kept: Any, lang: str) -> tuple:
+        """On page load: the conversation that was open, with its sources, and the list of past ones.
+
+        >>> app.restore({"current": "c1", "conversations": [...]}, "en")[1].id      # doctest: +SKIP
+        'c1'
+        """
+        conversation = saved.current(kept) or Conversation()
+        return self._opened(conversation, lang, saved.reopen(kept, conversation.id)[0])
+
+    def remember(self, conversation: Conversation | None, kept: Any) -> tuple:
+        """Keep the conversation in the browser after an answer; returns (kept, past list)."""
+        kept = saved.remember(kept, conversation or Conversation())
+        return kept, gr.update(choices=saved.choices(kept), value=kept["current"])
+
+    def reopen(self, conversation_id: str | None, kept: Any, lang: str) -> tuple:
+        """Open a past conversation from the list, sources and all (follow-ups continue it)."""
+        kept, conversation = saved.reopen(kept, conversation_id or "")
+        if conversation is None:
+            gr.Warning(label(ui_language(lang), "conversation_gone"))
+            conversation = Conversation()
+        return self._opened(conversation, lang, kept)
+
+    def rename(self, conversation: Conversation | None, title: str, kept: Any) -> tuple:
+        """Rename the open conversation; returns (conversation, kept, past list)."""
+        conversation = (conversation or Conversation()).renamed(title or "")
+        kept = saved.rename(kept, conversation.id, conversation.title) if len(conversation) else kept
+        return conversation, kept, gr.update(choices=saved.choices(kept),
+                                             value=conversation.id if len(conversation) else None)
+
+    def delete(self, conversation: Conversation | None, kept: Any, lang: str) -> tuple:
+        """Delete the open conversation from the browser and start a new one."""
+        kept = saved.forget(kept, (conversation or Conversation()).id)
+        gr.Info(label(ui_language(lang), "conversation_deleted"), duration=NOTICE_SECONDS)
+        return self.new_conversation(lang, kept)
 
     # --- feedback ---------------------------------------------------------------------------------
 
@@ -207,7 +267,7 @@ class ChatApp:
                 prompt = label(lang, "feedback_up" if liked else "feedback_down")
                 return row, gr.update(visible=True), prompt
             self.feedback.withdraw(session, turn)
-            gr.Info(label(lang, "feedback_cleared"))
+            gr.Info(label(lang, "feedback_cleared"), duration=NOTICE_SECONDS)
             return None, gr.update(visible=False), gr.update()
         except FeedbackError:
             logger.exception("feedback could not be stored")
@@ -221,7 +281,7 @@ class ChatApp:
             return gr.update(visible=False), ""
         try:
             self.feedback.add_comment(int(row), text[: self.max_chars])
-            gr.Info(label(lang, "comment_saved"))
+            gr.Success(label(lang, "comment_saved"), duration=NOTICE_SECONDS)  # closes by itself
         except FeedbackError:
             logger.exception("comment could not be stored")
             gr.Warning(label(lang, "feedback_failed"))
@@ -247,7 +307,7 @@ class ChatApp:
             topic = ""
         with _friendly_errors(lang, "the partner finder"):
             rec = find_partners(self.assistant, self.guide, int(purpose), lang, topic)
-            return recommendation_html(rec, self.assistant.chunks, lang)
+            return recommendation_html(rec, self.assistant.chunks, lang, links=self.links)
 
     def export_conversation(self, conversation: Conversation | None, lang: str) -> list[str] | None:
         """The conversation as Markdown and DOCX files (paths), or a warning when there is nothing yet.
@@ -256,7 +316,7 @@ class ChatApp:
         ['/tmp/…/gesprek-met-de-ser-dialoogassistent-20250101-1200.md', '/tmp/…/….docx']
         """
         lang = ui_language(lang)
-        report = conversation_report(conversation or Conversation(), lang)
+        report = conversation_report(conversation or Conversation(), lang, self.links)
         if not report.entries:
             gr.Warning(label(lang, "nothing_to_export"))
             return None
@@ -272,7 +332,49 @@ class ChatApp:
             return None
         with _friendly_errors(lang, "exporting a topic"):
             passages = self.assistant.retrieve(topic.strip(), k=int(count))
-            return self._write(topic_report(topic.strip(), passages, lang))
+            return self._write(topic_report(topic.strip(), passages, lang, self.links))
+
+    def _cases(self) -> list:
+        from .evaluation import load_cases
+
+        if self.quiz_cases is None or not Path(self.quiz_cases).is_file():
+            return []
+        return load_cases(Path(self.quiz_cases))
+
+    def quiz_tags(self, quiz_lang: str | None, informal: bool = False) -> list[tuple[str, str]]:
+        """The topics a quiz can be made on: (tag with its count of questions, tag)."""
+        from .quiz import select, tag_counts
+
+        cases = select(self._cases(), quiz_lang or None, informal=bool(informal))
+        return [(f"{name} ({count})", name) for name, count in tag_counts(cases)]
+
+    def export_quiz(self, quiz_lang: str | None, tag: str | None, doc: str | None, informal: bool,
+                    lang: str) -> list[str] | None:
+        """A workshop quiz as four files: question sheet and answer key, Markdown and DOCX (paths).
+
+        >>> app.export_quiz("nl", "lessons", None, False, "nl")              # doctest: +SKIP
+        ['/tmp/…/quiz-lessons-vragen.md', '/tmp/…/quiz-lessons-vragen.docx', '/tmp/…/quiz-lessons-antwoorden.md', …]
+        """
+        from .quiz import build_quiz, select, write_quiz
+
+        lang = ui_language(lang)
+        quiz_lang = ui_language(quiz_lang or lang)
+        with _friendly_errors(lang, "exporting a quiz"):
+            cases = self._cases()
+            if not cases:
+                gr.Warning(label(lang, "quiz_unavailable"))
+                return None
+            chosen = select(cases, quiz_lang, tag or None, doc or None, informal=bool(informal))
+            if not chosen:
+                gr.Warning(label(lang, "quiz_none"))
+                return None
+            topic = " · ".join(x for x in (tag, self._doc_title(doc)) if x)
+            quiz = build_quiz(chosen, self.assistant.chunks, quiz_lang, topic, self.links)
+            folder = self.export_dir / uuid.uuid4().hex
+            return [str(p) for p in write_quiz(quiz, folder, file_stem(f"quiz {tag or ''}", quiz.created))]
+
+    def _doc_title(self, doc: str | None) -> str:
+        return next((d.title for d in self.assistant.documents if d.id == doc), "") if doc else ""
 
     def _write(self, report: Report) -> list[str]:
         folder = self.export_dir / uuid.uuid4().hex  # one folder per export: users never share a file

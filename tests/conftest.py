@@ -45,3 +45,14 @@ def assistant(shared_dirs):
 
     corpus, index = shared_dirs
     return Assistant.load(corpus_dir=corpus, index_dir=index)
+
+
+INDEX_FIXTURES = {"assistant", "shared_dirs"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that needs the built index (directly or through another fixture) is slow: building it loads
+    the model and embeds the corpus. ``pytest -m "not slow"`` leaves these out for a quick run."""
+    for item in items:
+        if INDEX_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

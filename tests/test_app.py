@@ -28,3 +28,20 @@ def test_login_needs_both_username_and_password(monkeypatch):
         app.login()
     monkeypatch.setenv(app.PASSWORD_ENV, "s3cret")
     assert app.login() == ("trainer", "s3cret")
+
+
+def test_the_log_speaks_of_the_apps_own_share_flag():
+    for message in (app.served_message("http://127.0.0.1:7860/", None, False),
+                    app.served_message("http://127.0.0.1:7860/", None, True),
+                    app.served_message("http://127.0.0.1:7860/", "https://abc.gradio.live", True)):
+        assert "--share" in message and "share=True" not in message and "http://127.0.0.1:7860/" in message
+    assert "https://abc.gradio.live" in app.served_message("http://x/", "https://abc.gradio.live", True)
+
+
+def test_the_browser_secret_is_kept_across_restarts_unless_the_environment_gives_one(tmp_path, monkeypatch):
+    first = app.browser_secret(tmp_path / "data")
+    assert len(first) == 32 and app.browser_secret(tmp_path / "data") == first
+    assert oct((tmp_path / "data" / "browser-secret").stat().st_mode & 0o777) == "0o600"
+    assert app.browser_secret(tmp_path / "other") != first
+    monkeypatch.setenv(app.SECRET_ENV, "from-the-environment")
+    assert app.browser_secret(tmp_path / "data") == "from-the-environment"

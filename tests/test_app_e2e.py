@@ -104,6 +104,16 @@ def browser(tmp_path_factory):
         context.close()
 
 
+def log_in(page) -> None:
+    """Log in when the app asks (the first page of the browser does; the cookie stays); wait for the chat."""
+    page.locator("#question textarea, input[type=password]").first.wait_for(timeout=30_000)
+    if page.locator("input[type=password]").count():
+        page.get_by_label("username").fill(USER)
+        page.get_by_label("password").fill(PASSWORD)
+        page.get_by_role("button", name="Login").click()
+    page.locator("#question textarea").wait_for(timeout=30_000)
+
+
 @pytest.fixture
 def page(browser, server):
     """A logged-in page of the app, in a fresh session; fails the test on any dialog (e.g. an alert)."""
@@ -111,15 +121,11 @@ def page(browser, server):
     page.dialogs = []
     page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(server.url)
-    page.locator("#question textarea, input[type=password]").first.wait_for(timeout=30_000)
-    if page.locator("input[type=password]").count():  # the first page of the browser logs in; the cookie stays
-        page.get_by_label("username").fill(USER)
-        page.get_by_label("password").fill(PASSWORD)
-        page.get_by_role("button", name="Login").click()
-    page.locator("#question textarea").wait_for(timeout=30_000)
+    log_in(page)
     page.wait_for_timeout(500)  # the language follows the browser on load
     yield page
     assert page.dialogs == [], f"a dialog fired: {page.dialogs}"
+    page.evaluate("localStorage.clear()")  # the conversations kept in this browser: the next test starts afresh
     page.close()
 
 
@@ -168,8 +174,15 @@ def test_english_answer_with_citations_open_a_source_and_give_feedback(page, ser
 
     page.locator("#chat button[aria-label=Like]").last.click()
     page.locator("#comment textarea").wait_for()
+    # the comment box sits beside the rated answer, in view, not below the fold
+    box, chat = page.locator("#comment textarea").bounding_box(), page.locator("#chat").bounding_box()
+    assert box["x"] >= chat["x"] + chat["width"] - 1 and box["y"] < chat["y"] + chat["height"]
+    assert box["y"] + box["height"] <= page.viewport_size["height"]
     page.locator("#comment textarea").fill("Exactly the partners I needed <b>thanks</b>")
     page.locator("#send-comment").click()
+    notice = page.locator('[data-testid="toast-body"]').filter(has_text="your comment was saved")
+    notice.wait_for(timeout=10_000)
+    notice.wait_for(state="detached", timeout=10_000)  # the notice closes by itself
     row = None
     for _ in range(40):
         with sqlite3.connect(server.feedback_db) as connection:
@@ -234,6 +247,94 @@ def test_partner_finder_shows_cited_partners_example_and_tips(page):
         a.get_attribute("href") for a in result.locator("a.cite").all()))
     assert result.get_by_text("Practical example").count() >= 1
     screenshot(page, "partner-finder.png")
+
+
+def test_a_conversation_survives_a_reload_and_a_past_one_reopens_with_its_sources(page, server):
+    first_question = "Who should I partner with to verify wage information in Pakistan?"
+    answer = ask(page, first_question, 0)
+    first_answer = answer.inner_text()
+    cards = page.locator("#sources article.source")
+    first_cards = cards.count()
+    assert first_cards >= 2
+    link = cards.first.locator("a.source-link")
+    assert link.inner_text() == "Open the SER publication"
+    assert link.get_attribute("href") == "https://www.ser.nl/en/themes/irbc/meaningful-dialogue"
+    assert link.get_attribute("target") == "_blank"
+    page.locator("#past-conversations").get_by_text(first_question).wait_for(timeout=10_000)
+
+    page.reload()
+    page.locator("#question textarea").wait_for(timeout=30_000)
+    page.locator('#sources .sources-panel[data-turn="0"]').wait_for(timeout=30_000)
+    assert page.locator("#chat [data-testid=user]").first.inner_text().strip() == first_question
+    assert page.locator("#chat [data-testid=bot]").first.inner_text() == first_answer
+    assert page.locator("#sources article.source").count() == first_cards
+    assert page.locator("#sources a.source-link").count() == first_cards
+
+    page.locator("#new-conversation").click()
+    page.locator("#sources .sources-panel.empty").wait_for(timeout=10_000)
+    assert page.locator("#chat [data-testid=user]").count() == 0
+    ask(page, "How can I build commitment of suppliers for a dialogue?", 0)
+    past = page.locator("#past-conversations")
+    past.get_by_text("How can I build commitment of suppliers for a dialogue?").wait_for(timeout=10_000)
+    assert past.get_by_text(first_question).count() == 1
+
+    past.get_by_text(first_question).click()
+    page.locator("#chat [data-testid=bot]").first.get_by_text(first_answer[:40]).wait_for(timeout=30_000)
+    assert page.locator("#chat [data-testid=user]").count() == 1
+    assert page.locator("#sources article.source").count() == first_cards
+    follow_up = ask(page, "And who else?", 1)
+    assert follow_up.locator("a.cite").count() >= 1
+
+    page.locator("#conversation-name textarea, #conversation-name input").first.fill("Wages in Pakistan")
+    page.locator("#rename-conversation").click()
+    past.get_by_text("Wages in Pakistan").wait_for(timeout=10_000)
+    page.reload()
+    page.locator('#sources .sources-panel[data-turn="1"]').wait_for(timeout=30_000)
+    assert page.locator("#chat [data-testid=user]").count() == 2
+    page.locator("#past-conversations").get_by_text("Wages in Pakistan").wait_for(timeout=10_000)
+    screenshot(page, "conversations.png")
+
+    page.locator("#delete-conversation").click()
+    page.locator("#sources .sources-panel.empty").wait_for(timeout=10_000)
+    page.wait_for_timeout(500)
+    assert page.locator("#past-conversations").get_by_text("Wages in Pakistan").count() == 0
+    assert page.locator("#past-conversations").get_by_text("How can I build commitment").count() == 1
+
+
+def test_the_header_does_not_break_a_word_on_a_phone(browser, server):
+    phone = browser.new_page()
+    phone.set_viewport_size({"width": 420, "height": 860})
+    try:
+        phone.goto(server.url)
+        log_in(phone)
+        phone.locator("#past-sidebar.open").wait_for(state="detached", timeout=15_000)  # closed on a phone
+        for choice in ("English", "Nederlands"):
+            phone.get_by_label(choice).check()
+            title = phone.locator("#title h1")
+            title.get_by_text("SER-dialoogassistent" if choice == "Nederlands" else "SER dialogue assistant").wait_for()
+            split = phone.evaluate("""() => {
+                const h1 = document.querySelector('#title h1'), text = h1.firstChild, words = [];
+                const re = /\\S+/g; let m;
+                while ((m = re.exec(text.textContent))) {
+                    const range = document.createRange();
+                    range.setStart(text, m.index); range.setEnd(text, m.index + m[0].length);
+                    const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+                    if (lines.size > 1) words.push(m[0]);
+                }
+                return words;
+            }""")
+            assert split == [], f"words broken across lines at 420 px: {split}"
+            assert title.bounding_box()["width"] <= 420
+        screenshot(phone, "phone.png")
+    finally:
+        phone.evaluate("localStorage.clear()")
+        phone.close()
+
+
+def test_the_app_logs_its_own_flags(server):
+    log = server.log.read_text(errors="replace")
+    assert "serving on http://" in log and "--share" in log
+    assert "share=True" not in log
 
 
 def test_the_app_asks_for_the_login_from_the_environment(server):

@@ -91,3 +91,48 @@ def test_vocabulary_lists_sentences_that_lack_a_translation(tmp_path):
     assert "Sentences of Dutch-only documents without a translation" in result.stdout
     assert "(rendered word by word): 1\n" in result.stdout
     assert result.stdout.rstrip().endswith(sentence)
+
+
+QUESTIONS = ["Met wie werk ik samen om lonen te verifiëren?", "Who can help organise the logistics of a dialogue?",
+             "Wat zijn de leerpunten uit de pilot in India?", "What did companies do after the minimum wage rose in Sindh?",
+             "Hoe bevorder je het commitment van leveranciers?", "What is the capital of Australia?",
+             "Wie kan helpen bij maatschappelijke acceptatie?", "How do I gain influence during a dialogue?",
+             "Met wie werk ik samen voor efficiëntie?", "Which tips help when working with partners in production countries?"]
+
+
+def test_ask_takes_several_questions_and_a_file_and_gives_json_lines(assistant, shared_dirs, tmp_path):
+    questions = tmp_path / "questions.txt"
+    questions.write_text("\n".join(QUESTIONS[1:]) + "\n\n", encoding="utf-8")  # a blank line is skipped
+    result = run(["ask", QUESTIONS[0], "--file", str(questions), "--json"], shared_dirs)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["question"] for r in records] == QUESTIONS
+    assert [r["abstained"] for r in records] == [q == "What is the capital of Australia?" for q in QUESTIONS]
+    assert [r["lang"] for r in records][:2] == ["nl", "en"] and records[0]["citations"]
+
+    text = run(["ask", QUESTIONS[0], QUESTIONS[5]], shared_dirs)
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.startswith(f"## {QUESTIONS[0]}\n") and f"\n## {QUESTIONS[5]}\n" in text.stdout
+    assert text.stdout.count("Sources:") == 1  # the uncovered question has none
+
+
+def test_a_bad_line_in_the_file_is_named_before_the_model_loads(shared_dirs, tmp_path):
+    questions = tmp_path / "questions.txt"
+    questions.write_text("Wie helpt?\n" + "x" * 2500 + "\n", encoding="utf-8")
+    result = run(["ask", "--file", str(questions)], shared_dirs, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: {questions}, line 2: the question is 2500 characters long; keep it under 2000"
+
+
+def test_chat_keeps_the_conversation_for_follow_ups(assistant, shared_dirs):
+    corpus, index = shared_dirs
+    env = os.environ | {"ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_INDEX_DIR": str(index)}
+    typed = "Met wie werk ik samen om lonen te verifiëren?\nWie nog meer?\n" + "x" * 2500 + "\n/new\nWie nog meer?\n"
+    result = subprocess.run([sys.executable, "-m", "assistant", "chat"], input=typed, capture_output=True, text=True,
+                            env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    before, after = result.stdout.split("(new conversation)")
+    assert before.count("Sources:") == 2  # the follow-up "Wie nog meer?" was answered from the conversation
+    assert "error: the question is 2500 characters long" in before  # a bad line does not end the chat
+    assert "Sources:" not in after and "[1]" not in after  # in a new conversation it says nothing
+    assert "> " not in result.stderr  # no prompt when the input is piped

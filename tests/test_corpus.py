@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import load_corpus, read_manifest, translations
+from assistant.corpus import load_corpus, publication_links, read_manifest, translations
 from assistant.errors import CorpusError
 
 ENTRY = '''
@@ -92,3 +92,31 @@ def test_a_broken_pdf_names_the_file(corpus_dir):
     add_entry(corpus_dir, id="kapot", file="kapot.pdf")
     with pytest.raises(CorpusError, match=r"kapot\.pdf"):
         load_corpus(corpus_dir)
+
+
+def test_the_shipped_manifest_links_every_document_to_a_ser_page_its_text_names(corpus_dir):
+    documents = load_corpus(corpus_dir)
+    for doc in documents:
+        assert doc.url and doc.url.startswith("https://www.ser.nl/"), doc.id
+        text = (corpus_dir / doc.file).read_text(encoding="utf-8")
+        assert doc.url.removeprefix("https://") in text, f"{doc.id}: {doc.url} is not named in {doc.file}"
+    assert publication_links(documents)["who-to-partner-up-with"] == "https://www.ser.nl/en/themes/irbc/meaningful-dialogue"
+
+
+@pytest.mark.parametrize("url", ["www.ser.nl/nl/thema", "javascript:alert(1)", "https://ser nl/x", "ftp://ser.nl/x",
+                                 "https://", 'https://www.ser.nl/"><script>'])
+def test_a_bad_url_is_an_error_naming_the_entry_and_the_field(corpus_dir, url):
+    (corpus_dir / "nieuw.txt").write_text("Een titel\nGewone tekst over ketens en dialoog.\n", encoding="utf-8")
+    add_entry(corpus_dir, extra=f"url = '{url}'")
+    with pytest.raises(CorpusError) as caught:
+        load_corpus(corpus_dir)
+    assert 'id "nieuw"' in str(caught.value) and 'field "url"' in str(caught.value)
+    assert "manifest.toml" in str(caught.value)
+
+
+def test_a_document_without_url_has_no_link(corpus_dir):
+    (corpus_dir / "nieuw.txt").write_text("Een titel\nGewone tekst over ketens en dialoog.\n", encoding="utf-8")
+    add_entry(corpus_dir)
+    documents = load_corpus(corpus_dir)
+    assert next(d for d in documents if d.id == "nieuw").url is None
+    assert "nieuw" not in publication_links(documents)

@@ -143,5 +143,68 @@ def test_eval_cli_json_and_quiz(shared_dirs, tmp_path, assistant):
     result = subprocess.run([sys.executable, "-m", "assistant", "eval", "--export-quiz", str(quiz), "--tag", "lessons"],
                             capture_output=True, text=True, env=env, timeout=300, cwd=REPO)
     assert result.returncode == 0, result.stderr
-    text = quiz.read_text()
+    text = (tmp_path / "quiz-answers.md").read_text()
     assert text.count("\n## ") >= 5 and "**Source:** Pilotverslag" in text and "**Answer:**" in text
+
+
+def quiz_cli(args, tmp_path):
+    import os
+
+    env = os.environ | {"ASSISTANT_CORPUS_DIR": str(CORPUS)}
+    return subprocess.run([sys.executable, "-m", "assistant", "eval", *args], capture_output=True, text=True,
+                          env=env, timeout=120, cwd=REPO)
+
+
+def test_the_dutch_quiz_is_a_question_sheet_and_an_answer_key_in_docx(tmp_path, cases):
+    from docx import Document as WordDocument
+
+    result = quiz_cli(["--export-quiz", str(tmp_path / "workshop"), "--lang", "nl", "--tag", "lessons"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    expected = [c for c in cases if c.lang == "nl" and "lessons" in c.tags and getattr(c, "quiz", False)]
+    assert 3 <= len(expected) < len([c for c in cases if "lessons" in c.tags])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["workshop-antwoorden.docx", "workshop-antwoorden.md",
+                                                          "workshop-vragen.docx", "workshop-vragen.md"]
+
+    sheet = WordDocument(str(tmp_path / "workshop-vragen.docx"))
+    headings = [p.text for p in sheet.paragraphs if p.style.name == "Heading 1"]
+    assert headings == [f"{n}. {c.question}" for n, c in enumerate(expected, start=1)]
+    sheet_text = "\n".join(p.text for p in sheet.paragraphs)
+    assert sheet.core_properties.title.startswith("Workshopquiz") and "Je antwoord" in sheet_text
+    assert not any(c.answer[:40] in sheet_text for c in expected)  # the sheet gives nothing away
+
+    key = WordDocument(str(tmp_path / "workshop-antwoorden.docx"))
+    assert key.core_properties.title.endswith("antwoordsleutel")
+    assert [p.text for p in key.paragraphs if p.style.name == "Heading 1"] == headings
+    key_text = "\n".join(p.text for p in key.paragraphs)
+    quotes = "\n".join(p.text for p in key.paragraphs if p.style.name in ("Quote", "List Bullet"))
+    for case in expected:
+        assert f"Antwoord: {case.answer}" in key_text
+        assert any(supports(quotes, [q]) for q in case.evidence), case.id  # the passage with the answer is quoted
+    assert key_text.count("Bron: ") >= len(expected) and "Open de SER-publicatie" in key_text
+
+
+def test_the_quiz_leaves_out_informal_and_out_of_scope_questions_unless_asked(tmp_path, cases):
+    informal = [c for c in cases if "informal" in c.tags and not c.abstain]
+    assert informal and not any(getattr(c, "quiz", False) for c in informal)
+    assert not any(getattr(c, "quiz", False) for c in cases if c.abstain)
+    result = quiz_cli(["--export-quiz", str(tmp_path / "a" / "quiz"), "--lang", "en"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    sheet = (tmp_path / "a" / "quiz-questions.md").read_text(encoding="utf-8")
+    assert sheet.count("\n## ") == sum(1 for c in cases if c.lang == "en" and getattr(c, "quiz", False))
+    assert not any(f". {c.question}" in sheet for c in informal if c.lang == "en")
+    with_informal = quiz_cli(["--export-quiz", str(tmp_path / "b" / "quiz"), "--lang", "en", "--informal"], tmp_path)
+    assert with_informal.returncode == 0, with_informal.stderr
+    sheet = (tmp_path / "b" / "quiz-questions.md").read_text(encoding="utf-8")
+    assert sum(1 for c in informal if c.lang == "en" and c.question.split()[0] in sheet) >= 1
+    assert sheet.count("\n## ") == sum(1 for c in cases if c.lang == "en" and not c.abstain)
+
+
+def test_list_tags_shows_the_quiz_tags_with_counts(tmp_path, cases):
+    result = quiz_cli(["--list-tags", "--lang", "nl"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    listed = {line.split()[1]: int(line.split()[0]) for line in result.stdout.splitlines()}
+    fit = [c for c in cases if c.lang == "nl" and getattr(c, "quiz", False)]
+    assert listed["lessons"] == sum("lessons" in c.tags for c in fit)
+    assert "informal" not in listed and "out-of-scope" not in listed
+    bad = quiz_cli(["--export-quiz", str(tmp_path / "q"), "--lang", "de"], tmp_path)
+    assert bad.returncode == 1 and bad.stderr.strip() == "error: --lang must be nl or en, not 'de'"

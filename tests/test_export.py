@@ -82,3 +82,27 @@ def test_user_text_cannot_inject_markdown(assistant):
     conv = Conversation().add(Exchange("# <img src=x onerror=alert(1)> *x*", assistant.ask("vakbondsvrijheid")))
     markdown = to_markdown(conversation_report(conv, "en"))
     assert "## 1. \\# \\<img src=x onerror=alert(1)\\> \\*x\\*" in markdown
+
+
+LINKS = {"who-to-partner-up-with": "https://www.ser.nl/en/themes/irbc/meaningful-dialogue",
+         "met-wie-werk-je-samen": "https://www.ser.nl/nl/thema/imvo/betekenisvolle-dialoog"}
+
+
+def test_every_exported_source_links_to_its_ser_publication(conversation, tmp_path):
+    report = conversation_report(conversation, "en", LINKS)
+    cited = [p for e in conversation.exchanges[:2] for p in e.answer.citations]
+    assert {p.doc_id for p in cited} <= set(LINKS)
+    markdown = to_markdown(report)
+    for url in {LINKS[p.doc_id] for p in cited}:
+        assert f"[Open the SER publication](<{url}>)" in markdown
+    assert markdown.count("[Open the SER publication]") == len(cited)
+
+    document = WordDocument(str(write_docx(conversation_report(conversation, "nl", LINKS), tmp_path / "g.docx")))
+    targets = [r.target_ref for r in document.part.rels.values() if r.reltype.endswith("/hyperlink")]
+    assert sorted(set(targets)) == sorted({LINKS[p.doc_id] for p in cited})
+    link_texts = [p.text for p in document.paragraphs if p.text == "Open de SER-publicatie"]
+    assert len(link_texts) == len(cited)
+
+
+def test_no_link_is_exported_for_a_document_without_url(conversation):
+    assert "SER publication" not in to_markdown(conversation_report(conversation, "en"))

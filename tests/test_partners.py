@@ -84,7 +84,7 @@ def test_a_stakeholder_brings_matching_partners_first_and_matching_tips(assistan
 @pytest.mark.parametrize("lang", ["en", "nl"])
 def test_each_purpose_example_question_gets_that_purposes_partners(assistant, guide, lang):
     purposes = guide.purposes(lang)
-    for purpose, question in zip(purposes, example_questions(purposes, lang)):
+    for purpose, question in zip(purposes, example_questions(purposes, lang)[-len(purposes):]):  # after the documents
         answer = assistant.ask(question)
         assert answer.lang == lang and not answer.abstained, question
         assert answer.citations[0].section_path[0] == purpose.title, question

@@ -187,6 +187,20 @@ def test_no_sources_when_the_documents_do_not_cover_the_question():
     assert label("en", "sources_empty") in ui.sources_panel(Conversation(), -1, CHUNKS, "en")
 
 
+def test_every_source_card_links_to_its_ser_publication_in_a_new_tab():
+    conv = Conversation().add(Exchange("Who can verify wages?", ANSWER))
+    url = "https://www.ser.nl/en/themes/irbc/meaningful-dialogue"
+    html = ui.sources_panel(conv, -1, CHUNKS, "nl", {DOC_ID: url, "other": "https://example.org"})
+    cards = html.split("<article")[1:]
+    assert len(cards) == 3
+    for card in cards:
+        assert (f'<a class="source-link" href="{url}" target="_blank" rel="noopener noreferrer">'
+                f'Open de SER-publicatie</a>') in card
+    assert "source-link" not in ui.sources_panel(conv, -1, CHUNKS, "nl")  # no url in the manifest: no link
+    partner_card = ui.source_card(1, P1, (), CHUNKS, "en", "pf", collapsed=True, links={DOC_ID: url})
+    assert f'href="{url}"' in partner_card and "Open the SER publication" in partner_card
+
+
 def test_document_text_in_the_panel_is_escaped():
     hostile = Chunk("d:x", "d", "<b>Title</b>", "en", ("<i>Sec</i>",), "Text <script>alert(1)</script>.", "content", 0)
     answer = Answer("Intro:\n- Text <script>alert(1)</script>. [1]", "en", (passage(hostile),), False)
@@ -198,14 +212,20 @@ def test_document_text_in_the_panel_is_escaped():
 # --- examples and labels ------------------------------------------------------------------------------------
 
 
-def test_one_example_question_per_purpose_in_each_language():
+def test_example_questions_cover_every_document_then_each_purpose_in_the_interface_language():
+    knowledge_document = {"en": "who-to-partner-up-with", "nl": "met-wie-werk-je-samen"}
+    for lang in ("en", "nl"):
+        covered = {doc for doc, _ in labels.DOCUMENT_EXAMPLES[lang]}
+        assert covered == {"pilot-trainingsprogramma-india", "case-minimumloon-sindh", "commitment-van-stakeholders",
+                           knowledge_document[lang]}
     purposes = [Purpose(0, "Promoting efficiency", "d", "en"), Purpose(1, "NGO support", "d", "en")]
     en = ui.example_questions(purposes, "en")
-    assert en[:2] == ["Who should I collaborate with when it comes to promoting efficiency?",
-                      "Who should I collaborate with when it comes to NGO support?"]
-    assert len(en) == 2 + len(labels.EXTRA_EXAMPLES["en"])
+    assert en[-2:] == ["Who should I collaborate with when it comes to promoting efficiency?",
+                       "Who should I collaborate with when it comes to NGO support?"]
+    assert en[:-2] == [q for _, q in labels.DOCUMENT_EXAMPLES["en"]]
     nl = ui.example_questions([Purpose(0, "Efficiëntie in tijd en middelen bevorderen", "d", "nl")], "nl")
-    assert nl[0] == "Met wie werk ik samen als het gaat om efficiëntie in tijd en middelen bevorderen?"
+    assert nl[-1] == "Met wie werk ik samen als het gaat om efficiëntie in tijd en middelen bevorderen?"
+    assert all(q.endswith("?") for q in en + nl)
 
 
 def test_both_interface_languages_have_every_label():

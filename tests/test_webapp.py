@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import sqlite3
@@ -12,7 +13,7 @@ import pytest
 
 from assistant.conversation import Conversation, Exchange
 from assistant.feedback import FeedbackStore
-from assistant.labels import label
+from assistant.labels import DOCUMENT_EXAMPLES, label
 from assistant.webapp import ChatApp
 
 
@@ -149,7 +150,11 @@ def test_the_layout_builds_without_launching(app):
             "export-conv", "comment"} <= ids
     examples = next(c for c in config["components"] if c["props"].get("elem_id") == "examples")
     samples = [s[0] for s in examples["props"]["samples"]]
-    assert len(samples) == 7 + 2 and all(s.startswith("Met wie werk ik samen als het gaat om ") for s in samples[:7])
+    assert samples[:5] == [html.escape(q) for _, q in DOCUMENT_EXAMPLES["nl"]]
+    assert len(samples) == 5 + 7 and all(s.startswith("Met wie werk ik samen als het gaat om ") for s in samples[5:])
+    assert examples["props"]["samples_per_page"] >= len(samples)  # all on one page
+    assert {"past-conversations", "conversation-name", "rename-conversation", "delete-conversation",
+            "export-quiz", "quiz-lang", "quiz-tag"} <= ids
     purpose = next(c for c in config["components"] if c["props"].get("elem_id") == "purpose")
     assert len(purpose["props"]["choices"]) == 7
 
@@ -189,3 +194,108 @@ def test_a_language_models_draft_streams_as_text_then_the_verified_answer(assist
     messages, conversation, _, sources, _ = steps[-1]
     assert conversation.exchanges[0].answer.citations and 'class="cite"' in messages[-1]["content"]
     assert "<article" in sources
+
+
+def through_the_browser(value):
+    """What localStorage gives back: the value as JSON text, parsed again."""
+    import json
+
+    return json.loads(json.dumps(value))
+
+
+def shown(conversation: Conversation) -> list[tuple]:
+    """What a conversation shows: questions, answers, their sources (the retrieved-but-uncited passages are not kept)."""
+    return [(e.question, e.error, e.answer and (e.answer.text, e.answer.citations, e.answer.lang, e.answer.abstained))
+            for e in conversation.exchanges] + [conversation.id, conversation.title]
+
+
+def test_conversations_are_kept_in_the_browser_and_come_back_with_their_sources(app):
+    kept = None
+    *_, (_, first, _, first_sources, _) = ask(app, "Who should I partner with to verify wage information in Pakistan?")
+    kept, past = app.remember(first, kept)
+    first_sources = app.show_sources(first, "en", 1)
+    *_, (_, second, _, _, _) = ask(app, "Met wie werk ik samen voor logistiek?", lang="nl")
+    kept, past = app.remember(second, through_the_browser(kept))
+    assert [name for name, _ in past["choices"]] == ["Met wie werk ik samen voor logistiek?",
+                                                     "Who should I partner with to verify wage information in Pakistan?"]
+    assert past["value"] == second.id
+
+    # reload: the open conversation is back, sources and all
+    messages, restored, sources, _, _, kept, past, name = app.restore(through_the_browser(kept), "nl")
+    assert shown(restored) == shown(second) and restored.exchanges[0].answer.citations
+    assert len(messages) == 2 and messages[0]["content"] == "Met wie werk ik samen voor logistiek?"
+    assert '<article class="source"' in sources and "Open de SER-publicatie" in sources
+    assert past["value"] == second.id and len(past["choices"]) == 2 and name == ""
+
+    # reopen the first one: its answer, its sources; a follow-up continues it
+    messages, reopened, sources, *_ = app.reopen(first.id, through_the_browser(kept), "en")
+    assert shown(reopened) == shown(first) and app.show_sources(reopened, "en", 1) == first_sources
+    assert sources == first_sources
+    assert 'href="https://www.ser.nl/en/themes/irbc/meaningful-dialogue"' in sources
+    follow_up = ask(app, "And who else?", reopened)[-1][1]
+    assert len(follow_up) == 2 and follow_up.id == first.id
+    kept, past = app.remember(follow_up, kept)
+    assert len(past["choices"]) == 2 and past["choices"][0][1] == first.id
+
+    # a reopened conversation exports with its sources
+    files = [Path(f) for f in app.export_conversation(reopened, "en")]
+    markdown = files[0].read_text(encoding="utf-8")
+    assert markdown.count("#### [") == len(first.exchanges[0].answer.citations)
+    assert "[Open the SER publication](<https://www.ser.nl/en/themes/irbc/meaningful-dialogue>)" in markdown
+
+    # rename, then delete
+    renamed, kept, past = app.rename(follow_up, "  Lonen   in Pakistan ", kept)
+    assert renamed.title == "Lonen in Pakistan" and ("Lonen in Pakistan", first.id) in past["choices"]
+    kept, _ = app.remember(renamed.add(Exchange("later?", error="x")), kept)  # the name stays with it
+    assert ("Lonen in Pakistan", first.id) in app.restore(kept, "en")[6]["choices"]
+    messages, empty, _, _, _, kept, past, _ = app.delete(renamed, kept, "en")
+    assert messages == [] and len(empty) == 0 and empty.id != first.id
+    assert [c[1] for c in past["choices"]] == [second.id]
+    assert len(app.restore(kept, "en")[1]) == 0  # the deleted one was open: nothing is open now
+    with pytest.warns(UserWarning, match="no longer kept"):
+        messages, gone, *_ = app.reopen(first.id, kept, "en")
+    assert messages == [] and len(gone) == 0
+
+
+def test_new_conversation_keeps_the_list_and_leaves_no_empty_entry(app):
+    *_, (_, conv, _, _, _) = ask(app, "Met wie werk ik samen voor logistiek?", lang="nl")
+    kept, _ = app.remember(conv, None)
+    messages, fresh, _, _, _, kept, past, name = app.new_conversation("nl", kept)
+    assert messages == [] and len(fresh) == 0 and fresh.id != conv.id
+    assert past["value"] is None and [c[1] for c in past["choices"]] == [conv.id]
+    kept, past = app.remember(fresh, kept)
+    assert [c[1] for c in past["choices"]] == [conv.id]  # an empty conversation is not kept
+    assert len(app.restore(kept, "nl")[1]) == 0
+
+
+def test_a_broken_or_foreign_browser_value_starts_afresh(app):
+    for value in (None, "junk", {"conversations": "x"}, {"current": "c", "conversations": [{"id": "c", "exchanges": 3}]}):
+        messages, conversation, sources, *_ = app.restore(value, "en")
+        assert messages == [] and len(conversation) == 0 and label("en", "sources_empty") in sources
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_every_example_question_is_answered_from_its_document_in_the_interface_language(app, lang):
+    for doc_id, question in DOCUMENT_EXAMPLES[lang]:
+        *_, (_, conversation, _, sources, _) = ask(app, question, lang=lang)
+        answer = conversation.exchanges[0].answer
+        assert not answer.abstained and answer.lang == lang, question
+        assert doc_id in {p.doc_id for p in answer.citations}, (question, [p.doc_id for p in answer.citations])
+
+
+def test_the_trainer_tab_makes_a_dutch_quiz_sheet_and_answer_key(app):
+    from docx import Document as WordDocument
+
+    tags = dict((value, name) for name, value in app.quiz_tags("nl"))
+    assert "lessons" in tags and "informal" not in tags and "out-of-scope" not in tags
+    files = [Path(f) for f in app.export_quiz("nl", "lessons", None, False, "en")]
+    assert [f.suffix for f in files] == [".md", ".docx", ".md", ".docx"]
+    assert files[0].name.endswith("-vragen.md") and files[2].name.endswith("-antwoorden.md")
+    sheet, key = WordDocument(str(files[1])), WordDocument(str(files[3]))
+    questions = [p.text for p in sheet.paragraphs if p.style.name == "Heading 1"]
+    assert len(questions) == int(tags["lessons"].split("(")[1].rstrip(")")) >= 3
+    assert [p.text for p in key.paragraphs if p.style.name == "Heading 1"] == questions
+    assert any(p.text.startswith("Antwoord: ") for p in key.paragraphs)
+    assert not any(p.text.startswith("Antwoord: ") for p in sheet.paragraphs)
+    with pytest.warns(UserWarning, match="No questions match"):
+        assert app.export_quiz("en", "lessons", "who-to-partner-up-with", False, "en") is None
