@@ -230,6 +230,15 @@ class _Candidate:
     terms: frozenset[str]
 
 
+# Sentences in a passage that address a model rather than the reader. Documents are data: such a sentence
+# is never quoted, nor put in a prompt (a maintainer may add a document nobody has read closely).
+INSTRUCTION_LIKE = re.compile(
+    r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|rules|prompt|above)\b|\b(negeer|vergeet)\b.{0,40}"
+    r"\b(instructies?|regels|opdracht)\b|\byou are now\b|\bsystem prompt\b|</?(passages?|question|system)\b",
+    re.I,
+)
+
+
 def _candidates(passages: list[Passage]) -> list[_Candidate]:
     out = []
     for rank, passage in enumerate(passages):
@@ -238,7 +247,7 @@ def _candidates(passages: list[Passage]) -> list[_Candidate]:
             is_item = line.startswith("- ")
             units = [line[2:]] if is_item else split_sentences(line)
             for unit in units:
-                if len(unit) >= (3 if is_item else MIN_SENTENCE_CHARS):  # list items may be short
+                if len(unit) >= (3 if is_item else MIN_SENTENCE_CHARS) and not INSTRUCTION_LIKE.search(unit):
                     out.append(_Candidate(rank, position, unit, is_item, frozenset(lexical_terms(unit, passage.lang))))
                     position += 1
     return out

@@ -18,7 +18,7 @@ from html import escape
 from dataclasses import dataclass, replace
 from typing import Any, Iterator
 
-from .answer import Answer, ExtractiveAnswerer, should_abstain
+from .answer import INSTRUCTION_LIKE, Answer, ExtractiveAnswerer, should_abstain
 from .chunking import split_sentences
 from .errors import ConfigError
 from .retrieval import Passage, Query
@@ -104,15 +104,6 @@ def make_chat_model(settings) -> Any:
                           client_kwargs={"timeout": settings.llm_timeout})
     raise ConfigError(f"ASSISTANT_LLM provider {provider!r} is not supported; use openai:<model> (any "
                       "OpenAI-compatible server with ASSISTANT_LLM_BASE_URL) or ollama:<model>")
-
-
-# Sentences in a passage that address the model rather than the reader. Documents are data: such a
-# sentence is withheld from the prompt (a maintainer may add a document nobody has read closely).
-INSTRUCTION_LIKE = re.compile(
-    r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|rules|prompt|above)\b|\b(negeer|vergeet)\b.{0,40}"
-    r"\b(instructies?|regels|opdracht)\b|\byou are now\b|\bsystem prompt\b|</?(passages?|question|system)\b",
-    re.I,
-)
 
 
 def neutralise(text: str) -> str:
