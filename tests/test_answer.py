@@ -65,11 +65,12 @@ def test_dutch_question_about_a_dutch_only_document(assistant, corpus_texts):
     assert any(p.doc_id == "pilot-trainingsprogramma-india" for p in answer.citations)
 
 
-def test_english_question_answered_from_dutch_text_says_so(assistant, corpus_texts):
+def test_english_question_answered_from_dutch_text_shows_marked_english(assistant, corpus_texts):
     answer = assistant.ask("By how much was the minimum wage in Sindh raised, and when?")
     assert not answer.abstained and answer.lang == "en"
     assert_grounded(answer, corpus_texts)
-    assert "25.000 roepies" in answer.text
+    assert "25,000 rupees" in answer.text and "(unofficial translation)" in answer.text
+    assert any("25.000 roepies" in q.original for q in answer.quotes)  # the SER's own words behind it
 
 
 @pytest.mark.parametrize(
