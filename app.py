@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     from assistant import AssistantError
     from assistant.feedback import FeedbackStore, default_db_path
     from assistant.theme import CSS, HEAD
-    from assistant.webapp import ChatApp
+    from assistant.webapp import MAX_THREADS, ChatApp
 
     try:
         assistant = load_assistant(args.rebuild)
@@ -78,14 +78,14 @@ def main(argv: list[str] | None = None) -> None:
     logger.info("feedback is stored in %s", store.path)
     chat = ChatApp(assistant, store)
     demo = chat.blocks(args.language)
-    demo.queue(default_concurrency_limit=8)
+    demo.queue(default_concurrency_limit=8)  # the chat's own handlers allow more (webapp.CHAT_CONCURRENCY)
     # A stop request (kill, systemd, docker stop) ends the app like Ctrl-C: the server closes and the
     # temporary export folder is removed.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
                     auth_message="SER dialogue assistant" if auth else None, css=CSS, head=HEAD,
-                    footer_links=["settings"], show_error=False)
+                    footer_links=["settings"], show_error=False, max_threads=MAX_THREADS)
     finally:
         chat.close()
 
