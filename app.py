@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
     from assistant import AssistantError
     from assistant.feedback import FeedbackStore, default_db_path
     from assistant.theme import CSS, HEAD
-    from assistant.webapp import ChatApp
+    from assistant.webapp import MAX_THREADS, ChatApp
 
     try:
         assistant = load_assistant(args.rebuild)
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     logger.info("feedback is stored in %s", store.path)
     chat = ChatApp(assistant, store, browser_secret=browser_secret(store.path.parent))
     demo = chat.blocks(args.language)
-    demo.queue(default_concurrency_limit=8)
+    demo.queue(default_concurrency_limit=8)  # the chat's own handlers allow more (webapp.CHAT_CONCURRENCY)
     # A stop request (kill, systemd, docker stop) ends the app like Ctrl-C: the server closes and the
     # temporary export folder is removed.
     signal.signal(signal.SIGTERM, _interrupt)
@@ -123,6 +123,7 @@ def main(argv: list[str] | None = None) -> None:
         demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
                     auth_message="SER dialogue assistant" if auth else None, css=CSS, head=HEAD,
                     footer_links=["settings"], show_error=False, quiet=True, prevent_thread_lock=True,
+                    max_threads=MAX_THREADS,
                     app_kwargs=chat.app_kwargs())  # the JSON API at /api/*
         logger.info(served_message(demo.local_url, demo.share_url, args.share))
         demo.block_thread()

@@ -37,6 +37,8 @@ def _footer(lang: str) -> str:
 
 def build(app: ChatApp, lang: str) -> gr.Blocks:
     """All tabs of the app, wired to ``app``'s handlers; ``lang`` is the language before the browser's is known."""
+    from .webapp import CHAT_CONCURRENCY
+
     chunks = app.assistant.chunks
 
     def purpose_choices(code: str) -> list[tuple[str, int]]:
@@ -145,9 +147,9 @@ def build(app: ChatApp, lang: str) -> gr.Blocks:
         # --- chat -----------------------------------------------------------------------------------
         chat_outputs = [chatbot, conversation, question, sources, comment_box]
         for asked in (
-            question.submit(app.respond, [question, conversation, language], chat_outputs, concurrency_limit=8),
-            send.click(app.respond, [question, conversation, language], chat_outputs, concurrency_limit=8),
-            examples.click(app.ask_example, [examples, conversation, language], chat_outputs, concurrency_limit=8),
+            question.submit(app.respond, [question, conversation, language], chat_outputs, concurrency_limit=CHAT_CONCURRENCY),
+            send.click(app.respond, [question, conversation, language], chat_outputs, concurrency_limit=CHAT_CONCURRENCY),
+            examples.click(app.ask_example, [examples, conversation, language], chat_outputs, concurrency_limit=CHAT_CONCURRENCY),
         ):
             asked.then(app.remember, [conversation, kept], [kept, past])
         opened = [chatbot, conversation, sources, comment_box, feedback_row, kept, past, conversation_name]
