@@ -278,8 +278,8 @@ class Retriever:
                 hits = zip(self._vector_ids, (self._matrix @ vector).tolist())
             else:
                 hits = self.store.query(vector, n)
-            for record_id, similarity in hits:
-                chunk_id, kind = self._records.get(record_id, (record_id, "passage"))
+            for rid, similarity in hits:
+                chunk_id, kind = self._records.get(rid, (rid, "passage"))
                 best = sentence if kind.startswith("sentence") else passage
                 if chunk_id in self.chunks and similarity > best.get(chunk_id, -1.0):
                     best[chunk_id] = similarity
