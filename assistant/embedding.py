@@ -256,6 +256,9 @@ def load_embedder(settings: Settings) -> Embedder:
     """The configured model; a bundled model is checked against its known sha256 first."""
     name = settings.embedding_model
     batch = settings.embedding_batch_size
+    if name in (BUNDLED_E5, BUNDLED_USE) and (settings.query_prefix or settings.passage_prefix):
+        raise ModelError(f"{name} adds its own prefixes (or needs none): ASSISTANT_QUERY_PREFIX and "
+                         "ASSISTANT_PASSAGE_PREFIX apply to sentence-transformers models only; unset them")
     if name == BUNDLED_E5:
         bundled = BUNDLED[name]
         path = bundled.verified_path()

@@ -88,6 +88,11 @@ def test_torch_is_not_imported_for_the_default_model():
     assert out.stdout.strip() == "False"
 
 
+def test_prefixes_for_a_bundled_model_that_adds_its_own_are_refused():
+    with pytest.raises(ModelError, match="ASSISTANT_QUERY_PREFIX"):
+        load_embedder(Settings(query_prefix="query: "))
+
+
 def test_an_unavailable_model_name_gives_a_clear_error():
     with pytest.raises(ModelError, match="ASSISTANT_EMBEDDING_MODEL"):
         load_embedder(Settings(embedding_model="/nonexistent/model-folder"))

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from assistant import Assistant
+from assistant.config import BUNDLED_USE
 from assistant.errors import CorpusError
 
 pytestmark = pytest.mark.slow
@@ -46,7 +47,7 @@ def test_incremental_builds(corpus_dir, tmp_path):
 def test_a_different_model_configuration_gets_its_own_index(corpus_dir, tmp_path):
     index_dir = tmp_path / "index"
     plain = Assistant.load(corpus_dir=corpus_dir, index_dir=index_dir)
-    prefixed = Assistant.load(corpus_dir=corpus_dir, index_dir=index_dir, passage_prefix="passage: ")
+    prefixed = Assistant.load(corpus_dir=corpus_dir, index_dir=index_dir, embedding_model=BUNDLED_USE)
     assert plain.store.path != prefixed.store.path
     assert prefixed.report.embedded == prefixed.report.records  # nothing reused across configurations
     assert Assistant.load(corpus_dir=corpus_dir, index_dir=index_dir).report.embedded == 0
