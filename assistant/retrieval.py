@@ -166,6 +166,12 @@ class Retriever:
                          for rid, meta in store.metadata().items()}
         self._vector_ids, self._matrix = store.vectors() if len(self._records) <= MAX_EXACT_RECORDS else ([], None)
         self._rows = {rid: row for row, rid in enumerate(self._vector_ids)}
+        # For the exact search: each row's passage (an index into _chunk_ids, -1 for none) and level.
+        self._chunk_ids = list(self.chunks)
+        position = {cid: i for i, cid in enumerate(self._chunk_ids)}
+        owners = [self._records.get(rid, (rid, "passage")) for rid in self._vector_ids]
+        self._row_chunk = np.array([position.get(cid, -1) for cid, _ in owners], dtype=np.int64)
+        self._row_sentence = np.array([kind.startswith("sentence") for _, kind in owners], dtype=bool)
         self._parallel = self._parallel_passages(chunks)
         # Passages next to each other in one section, for the neighbour bonus in ``rank``.
         self._neighbours: dict[str, list[str]] = {}
@@ -205,12 +211,11 @@ class Retriever:
         concepts += tuple(labelled)
         corrections = [t for c in concepts for t in sorted(c.corrected)]
         labels = [t for c in labelled for t in sorted(c.stems)]
-        texts = [question]
-        if self.settings.cross_lingual_gloss and lang != "en" and (rendered := self.glossary.render(question, lang)):
-            texts.append(rendered)  # also ask in (word-by-word) English
+        # One vector: the multilingual model reads a Dutch question as it is. (Also embedding its word-by-word
+        # English rendering gained one dev case at Recall@1 and cost a second model call, 13 ms a question.)
         return Query(question, lang, tuple(dict.fromkeys(query_terms(question, lang) + corrections + labels)),
                      tuple(translated_terms(list(translations), lang)), translations, concepts, avoid,
-                     self.embedder.embed_queries(texts) if embed else None)
+                     self.embedder.embed_queries([question]) if embed else None)
 
     def _labelled(self, question: str, lang: str) -> list[Concept]:
         """"company B" of an English question is "bedrijf B" of a Dutch passage: the noun is translated
@@ -268,17 +273,15 @@ class Retriever:
         # and its best sentence-level record: the whole says what it is about, one sentence may say
         # exactly what was asked. A passage has several records, so the search goes deep: every record
         # of a corpus this size (a few thousand vectors take milliseconds), so no level is missing.
+        if query.vectors is None:
+            query = replace(query, vectors=self.embedder.embed_queries([query.text]))
+        if self._matrix is not None and len(self._vector_ids):
+            return self._dense_exact(np.asarray(query.vectors))
         passage: dict[str, float] = {}
         sentence: dict[str, float] = {}
         n = max(depth * 8, MIN_DENSE_RECORDS)
-        if query.vectors is None:
-            query = replace(query, vectors=self.embedder.embed_queries([query.text]))
         for vector in query.vectors:
-            if self._matrix is not None and len(self._vector_ids):
-                hits = zip(self._vector_ids, (self._matrix @ vector).tolist())
-            else:
-                hits = self.store.query(vector, n)
-            for rid, similarity in hits:
+            for rid, similarity in self.store.query(vector, n):
                 chunk_id, kind = self._records.get(rid, (rid, "passage"))
                 best = sentence if kind.startswith("sentence") else passage
                 if chunk_id in self.chunks and similarity > best.get(chunk_id, -1.0):
@@ -288,6 +291,21 @@ class Retriever:
             found = [level[cid] for level in (passage, sentence) if cid in level]  # a level without it abstains
             scores[cid] = sum(found) / len(found)
         return scores
+
+    def _dense_exact(self, vectors: np.ndarray) -> dict[str, float]:
+        """``_dense`` over every vector in memory, vectorised: the best passage-level and sentence-level
+        similarity of each passage (over the question's vectors), averaged where a passage has both."""
+        similarity = (self._matrix @ vectors.T).max(axis=1)
+        levels = []
+        for mask in (~self._row_sentence, self._row_sentence):
+            best = np.full(len(self._chunk_ids), -np.inf)
+            rows = mask & (self._row_chunk >= 0)
+            np.maximum.at(best, self._row_chunk[rows], similarity[rows])
+            levels.append(best)
+        passage, sentence = levels
+        both = np.isfinite(passage) & np.isfinite(sentence)
+        score = np.where(both, (passage + sentence) / 2, np.where(np.isfinite(passage), passage, sentence))
+        return {self._chunk_ids[i]: float(score[i]) for i in np.flatnonzero(np.isfinite(score))}
 
     def search(self, question: str, k: int = 5, lang: str | None = None, mode: Mode = "hybrid") -> list[Passage]:
         """The ``k`` best passages for ``question``."""
