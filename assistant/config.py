@@ -37,7 +37,7 @@ class Settings(BaseSettings):
                                  "rendering Dutch text in English for the model, relative to corpus_dir")
     translations_dir: str = Field("translations", description="folder of English translations of Dutch corpus "
                                   "sentences (dutch<TAB>english, one file per document), for searching Dutch "
-                                  "documents in English; never shown or cited; relative to corpus_dir")
+                                  "documents in English, and to show English readers (marked unofficial; the Dutch is cited); relative to corpus_dir")
 
     # Embedding: a bundled model (BUNDLED_E5, BUNDLED_USE, BUNDLED_MINILM) or any sentence-transformers
     # model by name or folder; the prefixes apply to the latter (the bundled E5 adds its own).

@@ -48,9 +48,9 @@ class Glossary:
     #: "geven" -> "give" helps the model read a Dutch passage, but would only add noise to a BM25 query.
     vocabulary: Glossary | None = None
     #: The translation memory: English translations of whole Dutch sentences of the corpus, keyed by
-    #: ``plain``. Only ``render`` uses it, and only as a search representation: a translation is never
-    #: shown or cited (the SER's own words are). A fluent sentence is what the English-only model was
-    #: trained on; a word-by-word rendering ("receive supplier along training programme") is not.
+    #: ``plain``. ``render`` searches with it (embedded beside the Dutch, and for BM25), and
+    #: ``translation`` gives an English reader the English of a quoted Dutch sentence, marked unofficial;
+    #: a translation is never cited (the SER's own words are).
     sentences: dict[str, str] = field(default_factory=dict, repr=False)
     _tables: dict[str, dict[tuple[str, ...], list[str]]] = field(default_factory=dict, repr=False)
     #: The shortest one-word term behind each one-stem key, to tell an inflection from a stem collision.
