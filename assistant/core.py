@@ -88,7 +88,7 @@ class Assistant:
         report = sync_index(store, chunks, embedder, glossary, build_info, settings.cross_lingual_gloss, progress,
                             settings.sentence_vectors)
         store = commit_store(store, path)  # a complete rebuild replaces the old folder only now
-        report = replace(report, path=str(store.path))
+        report = replace(report, path=store.location)  # the folder, or the server and collection
         assistant = cls(settings, documents, chunks, embedder, store, glossary, report)
         for warm_up in ("Who can help with supplier dialogue?", "Met wie werk ik samen aan de dialoog?"):
             assistant.retriever.search(warm_up, k=1)  # load the language detector, lexicons and model kernels now
