@@ -16,6 +16,8 @@ import logging
 import os
 import re
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -222,7 +224,25 @@ def check_index(path: Path) -> str | None:
             return f"{BUILD_INFO} holds no object"
     if not info:
         return None  # a first build that did not finish: the next sync completes it
-    return _check_records(path, info)
+    return _check_records_apart(path, info)
+
+
+def _check_records_apart(path: Path, info: dict[str, Any]) -> str | None:
+    """``_check_records`` in a child process: Chroma's native code can crash the whole process on damaged
+    HNSW files (a segmentation fault, seen in CI), and an app must survive reading its own damaged index."""
+    code = ("import json, sys; from pathlib import Path; from assistant.store import _check_records; "
+            "print(json.dumps(_check_records(Path(sys.argv[1]), json.load(sys.stdin))))")
+    try:
+        done = subprocess.run([sys.executable, "-c", code, str(path)], input=json.dumps(info), text=True,
+                              capture_output=True, timeout=600)
+    except subprocess.TimeoutExpired:
+        return "Chroma did not finish reading it in 10 minutes"
+    if done.returncode != 0:
+        return f"Chroma crashed reading it (exit status {done.returncode})"
+    try:
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        return "Chroma's check printed nothing readable"
 
 
 def _check_records(path: Path, info: dict[str, Any]) -> str | None:
