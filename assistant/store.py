@@ -10,7 +10,6 @@ Nothing Chroma-specific leaves this module: callers see ids, vectors, metadata d
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -25,19 +24,16 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from . import index_check
 from .errors import StoreError
+from .index_check import _PAGE, BUILD_INFO, COLLECTION, VECTORS_DIGEST, vector_digest
 
 logger = logging.getLogger(__name__)
 
-COLLECTION = "passages"
-BUILD_INFO = "build.json"
 BUILD_INFO_KEY = "build_info"  # the collection metadata key of build.json on a Chroma server
-#: build.json's checksum of every stored vector (ids and float32 values), checked on load.
-VECTORS_DIGEST = "vectors_sha256"
 #: A rebuild happens in a sibling folder ``.<name>.rebuilding-<pid>`` that replaces the index once complete.
 STAGING = ".rebuilding-"
 _BATCH = 1000
-_PAGE = 10_000
 
 
 @dataclass(frozen=True)
@@ -183,22 +179,6 @@ def _server_address(url: str) -> dict[str, Any]:
 # --- the index checks itself on load, and a damaged one is rebuilt beside it ----------------------
 
 
-def vector_digest(collection) -> str:
-    """sha256 of every record id and its float32 vector, in id order: a changed vector changes it."""
-    ids: list[str] = []
-    rows: list[np.ndarray] = []
-    for offset in range(0, collection.count(), _PAGE):  # a page at a time (see VectorStore._pages)
-        page = collection.get(include=["embeddings"], limit=_PAGE, offset=offset)
-        ids += page["ids"]
-        rows.append(np.asarray(page["embeddings"], dtype=np.float32).reshape(len(page["ids"]), -1))
-    vectors = np.vstack(rows) if rows else np.zeros((0, 0))
-    digest = hashlib.sha256()
-    for index in sorted(range(len(ids)), key=ids.__getitem__):
-        digest.update(ids[index].encode() + b"\0")
-        digest.update(vectors[index].tobytes())
-    return digest.hexdigest()
-
-
 def check_index(path: Path) -> str | None:
     """What is wrong with the index folder at ``path``, or None when it is sound or not built yet.
 
@@ -230,10 +210,8 @@ def check_index(path: Path) -> str | None:
 def _check_records_apart(path: Path, info: dict[str, Any]) -> str | None:
     """``_check_records`` in a child process: Chroma's native code can crash the whole process on damaged
     HNSW files (a segmentation fault, seen in CI), and an app must survive reading its own damaged index."""
-    code = ("import json, sys; from pathlib import Path; from assistant.store import _check_records; "
-            "print(json.dumps(_check_records(Path(sys.argv[1]), json.load(sys.stdin))))")
     try:
-        done = subprocess.run([sys.executable, "-c", code, str(path)], input=json.dumps(info), text=True,
+        done = subprocess.run([sys.executable, index_check.__file__, str(path)], input=json.dumps(info), text=True,
                               capture_output=True, timeout=600)
     except subprocess.TimeoutExpired:
         return "Chroma did not finish reading it in 10 minutes"
@@ -243,40 +221,6 @@ def _check_records_apart(path: Path, info: dict[str, Any]) -> str | None:
         return json.loads(done.stdout.strip().splitlines()[-1])
     except (IndexError, json.JSONDecodeError):
         return "Chroma's check printed nothing readable"
-
-
-def _check_records(path: Path, info: dict[str, Any]) -> str | None:
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    client = None
-    try:
-        client = chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False,
-                                                                                 allow_reset=False))
-        collection = client.get_collection(COLLECTION)
-        count, expected = collection.count(), info.get("records")
-        if isinstance(expected, int) and count != expected:
-            return f"it holds {count} records where {BUILD_INFO} says {expected}"
-        if count:
-            probe = np.full(_dimension(collection), 1.0, dtype=np.float32)
-            found = collection.query(query_embeddings=[probe / np.linalg.norm(probe)], n_results=count,
-                                     include=["distances"])["ids"][0]
-            if len(found) != count:
-                return f"a search reaches {len(found)} of its {count} vectors"
-        recorded = info.get(VECTORS_DIGEST)
-        if recorded is not None and vector_digest(collection) != recorded:
-            return f"its stored vectors do not match the checksum in {BUILD_INFO}"
-    except Exception as exc:  # Chroma raises many unrelated types for damaged files
-        return f"Chroma cannot read it ({type(exc).__name__}: {str(exc)[:160]})"
-    finally:
-        if client is not None:
-            client.close()
-    return None
-
-
-def _dimension(collection) -> int:
-    sample = collection.get(limit=1, include=["embeddings"])["embeddings"]
-    return len(sample[0])
 
 
 def open_store(path: Path, rebuild: bool = False, url: str = "") -> VectorStore:
