@@ -67,6 +67,19 @@ def test_too_long_input_is_refused_politely_and_kept_for_editing(app):
     assert box == gr.update() and sources == gr.update()  # the text stays in the box
 
 
+class BrokenSearch:
+    """The real retriever, except that searching fails."""
+
+    def __init__(self, retriever) -> None:
+        self._retriever = retriever
+
+    def __getattr__(self, name):
+        return getattr(self._retriever, name)
+
+    def search(self, *args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+
 class Broken:
     """The real assistant, except that answering and searching fail unexpectedly (nothing real fails on demand)."""
 
@@ -82,6 +95,10 @@ class Broken:
     def ask_stream(self, *args, **kwargs):
         yield "A draft that will not"
         raise RuntimeError("disk on fire")
+
+    @property
+    def retriever(self):  # the partner finder ranks every passage through the retriever itself
+        return BrokenSearch(self._assistant.retriever)
 
     def retrieve(self, *args, **kwargs):
         raise RuntimeError("disk on fire")
