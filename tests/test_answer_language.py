@@ -83,14 +83,9 @@ def test_a_specific_question_the_documents_answer_is_not_declined(assistant):
 
 
 def test_every_answer_carries_a_confidence_and_a_related_one_says_so(assistant):
-    answer = assistant.ask("Who should I partner with to verify wage information?")
-    assert answer.confidence == "direct"
-    related = [a for a in (assistant.ask(q) for q in (
-        "How do we work out what a living wage is for the workers at our suppliers?",
-        "What should a social audit report contain?",
-        "How do I write a code of conduct for my suppliers?")) if not a.abstained]
-    for a in related:
-        assert a.confidence in {"direct", "related"}
-        if a.confidence == "related":
-            assert a.text.startswith("The SER documents do not answer this directly")
-    assert any(a.confidence == "related" for a in related) or not related
+    assert assistant.ask("Who should I partner with to verify wage information?").confidence == "direct"
+    # Near the documents' subject, but no sentence answers it: the model rates the best quote below the bar.
+    related = assistant.ask("What should a social audit report contain?")
+    assert not related.abstained and related.confidence == "related"
+    assert related.text.startswith("The SER documents do not answer this directly")
+    assert assistant.ask("What is the capital of Australia?").confidence == ""  # an abstention has none
