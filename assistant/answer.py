@@ -321,7 +321,7 @@ class ExtractiveAnswerer:
 
     # --- selection -----------------------------------------------------------------------------
 
-    def _scores(self, query: Query, passages: list[Passage], candidates: list[_Candidate],
+    def _scores(self, query: Query, candidates: list[_Candidate],
                 ranked: bool = True) -> np.ndarray:
         """Coverage of the question's weighted concepts, a prior for the passage's rank, and a bonus when
         the sentence has the shape of the expected answer (a name, a number, a date).
@@ -348,7 +348,7 @@ class ExtractiveAnswerer:
         candidates = _candidates(passages)
         if not candidates:
             return []
-        scores = self._scores(query, passages, candidates)
+        scores = self._scores(query, candidates)
         chosen: list[_Candidate] = []
         used_passages: list[int] = []
         for index in np.argsort(-scores):
@@ -380,9 +380,7 @@ class ExtractiveAnswerer:
         """
         items = [(p, c) for p in family for c in _candidates([p]) if c.is_item and c.text not in query.avoid]
         if len(items) > 5:
-            owners = [p for p, _ in items]
-            scores = self._scores(query, owners, [replace(c, passage_rank=i) for i, (_, c) in enumerate(items)],
-                                  ranked=False)
+            scores = self._scores(query, [c for _, c in items], ranked=False)
             items = [items[i] for i in sorted(np.argsort(-scores)[:5])]
         quotes = [(p, c.text) for p, c in items]
         if not quotes:  # a section without a list of partners (a case study): answered like any question
