@@ -12,9 +12,11 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
+from functools import cache
 from typing import Any, Literal
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 from wordfreq import zipf_frequency
 
 from .chunking import Chunk, split_sentences
@@ -35,6 +37,20 @@ MIN_DENSE_RECORDS = 2000  # vectors scored per dense query at the least, when Ch
 #: Up to this many vectors are searched exactly, as one matrix product in memory (a few thousand take
 #: microseconds, where Chroma's HNSW asked for every record took ~10 ms); a larger index asks Chroma.
 MAX_EXACT_RECORDS = 200_000
+
+
+@cache
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def one_blas_thread():
+    """A context in which numpy's BLAS uses one thread. A question's products are small (a vector against
+    at most a few hundred thousand rows), and OpenBLAS splitting one over both cores of a busy 2-core
+    machine made it 100x slower (8 ms instead of 0.08 ms for 1,448 rows), the threads waiting on each
+    other and on the model's; one thread was faster at 169k rows too. Scoped, so a caller's own numpy
+    work keeps its threads."""
+    return _blas().limit(limits=1, user_api="blas")
 
 
 @dataclass(frozen=True)
@@ -295,7 +311,8 @@ class Retriever:
     def _dense_exact(self, vectors: np.ndarray) -> dict[str, float]:
         """``_dense`` over every vector in memory, vectorised: the best passage-level and sentence-level
         similarity of each passage (over the question's vectors), averaged where a passage has both."""
-        similarity = (self._matrix @ vectors.T).max(axis=1)
+        with one_blas_thread():
+            similarity = (self._matrix @ vectors.T).max(axis=1)
         levels = []
         for mask in (~self._row_sentence, self._row_sentence):
             best = np.full(len(self._chunk_ids), -np.inf)
@@ -397,7 +414,8 @@ class Retriever:
                 if (row := self._rows.get(record_id(passage.doc_id, SENTENCE_SUFFIX, unit))) is not None]
         if not rows:
             return None
-        return float((self._matrix[rows] @ np.asarray(query.vectors).T).max())
+        with one_blas_thread():
+            return float((self._matrix[rows] @ np.asarray(query.vectors).T).max())
 
     def passage_terms(self, passage: Passage) -> set[str]:
         """The stemmed terms of everything a passage shows, to check that a sentence rests on it: its indexed
