@@ -39,6 +39,46 @@ MIN_DENSE_RECORDS = 2000  # vectors scored per dense query at the least, when Ch
 MAX_EXACT_RECORDS = 200_000
 
 
+#: Added to the model's similarity of two passages that are items of the same number, when aligning a
+#: document with its translation (the model's similarities of passages of one document lie within ~0.1).
+ITEM_NUMBER_BONUS = 0.05
+
+
+def _item_number(chunk: Chunk) -> str | None:
+    """The number of a numbered item's heading ("10. Vermijd een krappe tijdlijn" -> "10")."""
+    match = re.match(r"(\d+)[.)]\s", chunk.section[-1]) if len(chunk.section) > 1 else None
+    return match.group(1) if match else None
+
+
+def monotone_alignment(similarity: np.ndarray) -> list[int]:
+    """For each row, a column, never decreasing from row to row, so that the summed similarity is the
+    highest (several rows may share a column, and columns may be skipped: the versions of a document
+    keep its order but not always its passage boundaries).
+
+    A small dynamic programme, O(rows x columns), written here because the libraries for sequence
+    alignment (DTW and the like) force every row and column to be matched.
+
+    >>> monotone_alignment(np.array([[0.9, 0.1, 0.0], [0.2, 0.1, 0.8], [0.0, 0.7, 0.6]]))
+    [0, 2, 2]
+    """
+    rows, columns = similarity.shape
+    if not rows or not columns:
+        return [0] * rows
+    best = similarity[0].copy()
+    back = np.zeros((rows, columns), dtype=np.int64)
+    for row in range(1, rows):
+        # the best end so far at or before each column (and where it is)
+        where = np.zeros(columns, dtype=np.int64)
+        for column in range(1, columns):
+            where[column] = column if best[column] >= best[where[column - 1]] else where[column - 1]
+        back[row] = where
+        best = similarity[row] + best[where]
+    path = [int(np.argmax(best))]
+    for row in range(rows - 1, 0, -1):
+        path.append(int(back[row][path[-1]]))
+    return path[::-1]
+
+
 @cache
 def _blas() -> ThreadpoolController:
     return ThreadpoolController()
@@ -427,13 +467,17 @@ class Retriever:
         return (terms or set()) | set(lexical_terms(passage.text, passage.lang))
 
     def _parallel_passages(self, chunks: list[Chunk]) -> dict[tuple[str, str], str]:
-        """For each passage of a translated document, its counterpart in each other version: the passage
-        the multilingual model finds most similar ((chunk id, language) -> chunk id)."""
+        """For each passage of a translated document, its counterpart in each other version ((chunk id,
+        language) -> chunk id): the order-preserving alignment of the two versions' passages that is most
+        similar by the multilingual model, where a numbered item ("10. Avoid tight timelines") prefers
+        the item of the same number. Each passage alone taking its most similar counterpart mismatched
+        short items of one list ("10. Avoid tight timelines" took "7. Evalueer regelmatig"), since the
+        model rates every tip of it alike."""
         parallel: dict[tuple[str, str], str] = {}
         if self._matrix is None:
             return parallel
         by_doc: dict[str, list[Chunk]] = {}
-        for chunk in chunks:
+        for chunk in sorted(chunks, key=lambda c: (c.doc_id, c.ordinal)):
             if chunk.id in self._rows:
                 by_doc.setdefault(chunk.doc_id, []).append(chunk)
         for doc_id, own in by_doc.items():
@@ -441,9 +485,14 @@ class Retriever:
                 other = by_doc.get(other_id, [])
                 if not other:
                     continue
-                similarity = self._matrix[[self._rows[c.id] for c in own]] @ self._matrix[[self._rows[c.id] for c in other]].T
-                for chunk, row in zip(own, similarity):
-                    parallel[(chunk.id, other[0].lang)] = other[int(np.argmax(row))].id
+                with one_blas_thread():
+                    similarity = self._matrix[[self._rows[c.id] for c in own]] @ \
+                        self._matrix[[self._rows[c.id] for c in other]].T
+                numbers = [_item_number(c) for c in own], [_item_number(c) for c in other]
+                similarity += ITEM_NUMBER_BONUS * np.array([[n is not None and n == m for m in numbers[1]]
+                                                            for n in numbers[0]])
+                for chunk, column in zip(own, monotone_alignment(similarity)):
+                    parallel[(chunk.id, other[0].lang)] = other[column].id
         return parallel
 
     def in_language(self, passages: list[Passage], lang: str, query: Query) -> list[Passage]:

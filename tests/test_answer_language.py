@@ -44,6 +44,20 @@ def test_a_translated_document_is_quoted_in_the_askers_language_only(assistant):
     assert language_share(english.text, "en") >= 0.9 and language_share(dutch.text, "nl") >= 0.9
 
 
+def test_each_numbered_item_gives_way_to_the_item_of_the_same_number_in_the_other_version(assistant):
+    """The tips and lessons of the translated knowledge document: the counterpart of every numbered item
+    is the item of the same number in the same list (the model alone mismatched short tips)."""
+    retriever = assistant.retriever
+    items = [c for c in assistant.chunks if c.doc_id in ("who-to-partner-up-with", "met-wie-werk-je-samen")
+             and len(c.section) > 1 and c.section[-1][:1].isdigit()]
+    assert len(items) >= 30
+    for chunk in items:
+        twin = retriever.chunks[retriever._parallel[(chunk.id, "en" if chunk.lang == "nl" else "nl")]]
+        assert twin.section[-1].split(".")[0] == chunk.section[-1].split(".")[0], (chunk.section, twin.section)
+    dutch = assistant.ask("Wat houdt de tip 'Avoid tight timelines' in?")
+    assert "krappe tijdlijn" in dutch.text and dutch.citations[0].doc_id == "met-wie-werk-je-samen", dutch.text
+
+
 @pytest.mark.parametrize("question, heading", [
     ("Kun je leerpunt 6 wat meer uitleggen?", "6. Bespreek niet alles"),
     ("What is lesson 6 of the India pilot?", "6. Bespreek niet alles"),
