@@ -126,7 +126,9 @@ def main(argv: list[str] | None = None) -> None:
                     max_threads=MAX_THREADS,
                     app_kwargs=chat.app_kwargs())  # the JSON API at /api/*
         logger.info(served_message(demo.local_url, demo.share_url, args.share))
-        demo.block_thread()
+        demo.block_thread()  # returns on Ctrl-C or a stop request, the server closed
+    except KeyboardInterrupt:  # a stop request while the server was still starting
+        demo.close()
     finally:
         chat.close()
 

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import socket
-
 import httpx
 import pytest
 
 from assistant.feedback import FeedbackStore
 from assistant.webapp import ChatApp
 
+from .servers import free_port
+
 pytestmark = pytest.mark.slow
 
 USER, PASSWORD = "trainer", "s3cret-pw"
 QUESTION = "Who should I partner with to verify wage information in Pakistan?"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def launch(assistant, tmp_path, auth=None):

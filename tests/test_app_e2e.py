@@ -9,9 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import REPO
+from .servers import free_port, serving
 
 pytestmark = pytest.mark.slow
 
@@ -42,12 +41,6 @@ class Server:
     log: Path
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(assistant, shared_dirs, tmp_path_factory):
     """The app as users start it, with the embedded defaults pointed at temp folders (a copy of the built index)."""
@@ -63,31 +56,9 @@ def server(assistant, shared_dirs, tmp_path_factory):
         "NO_PROXY": "127.0.0.1,localhost",
     })
     log = root / "app.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"app.py exited with {process.returncode}:\n{log.read_text(errors='replace')}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"app.py did not serve within 180 s:\n{log.read_text(errors='replace')}")
-            time.sleep(0.5)
+    with serving([sys.executable, "app.py"], url, log, 180, cwd=REPO, env=env):
         yield Server(url, root / "feedback.sqlite3", log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")

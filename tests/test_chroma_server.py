@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import textwrap
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,17 +17,12 @@ from assistant import Assistant
 from assistant.errors import StoreError
 
 from .conftest import REPO
+from .servers import free_port, serving
 
 pytestmark = pytest.mark.slow
 
 QUESTIONS = ["Who should I partner with to verify wage information in Pakistan?", "vakbondsvrijheid",
              "Met wie werk ik samen voor logistiek?", "How much did the minimum wage in Sindh go up?"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def chroma_cli() -> str:
@@ -45,32 +38,9 @@ def chroma_url(tmp_path_factory):
     root = tmp_path_factory.mktemp("chroma-server")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    log = root / "chroma.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen([chroma_cli(), "run", "--path", str(root / "data"), "--host", "127.0.0.1",
-                                    "--port", str(port)], stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"chroma run exited with {process.returncode}:\n{log.read_text(errors='replace')}")
-            try:
-                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"chroma run did not serve within 60 s:\n{log.read_text(errors='replace')}")
-            time.sleep(0.3)
+    command = [chroma_cli(), "run", "--path", str(root / "data"), "--host", "127.0.0.1", "--port", str(port)]
+    with serving(command, f"{url}/api/v2/heartbeat", root / "chroma.log", 60):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")

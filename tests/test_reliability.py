@@ -11,11 +11,9 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -29,6 +27,7 @@ from assistant.glossary import Glossary
 from assistant.text import split_compound
 
 from .conftest import REPO
+from .servers import free_port, serving
 
 LONG_WORD = "loon" * 499  # 1,996 letters of a real Dutch word: once a RecursionError in compound splitting
 
@@ -268,36 +267,19 @@ def test_the_app_removes_its_export_folder_on_close_and_those_of_dead_processes(
     assert not chat.export_dir.exists()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_stopping_the_app_removes_its_export_folder(assistant, shared_dirs, tmp_path):
     corpus, index = shared_dirs
     port = free_port()
     env = os.environ | {"ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_INDEX_DIR": str(index),
                         "ASSISTANT_FEEDBACK_DB": str(index.parent / "feedback.sqlite3")}
-    process = subprocess.Popen([sys.executable, str(REPO / "app.py"), "--port", str(port)], env=env, cwd=REPO,
-                               stdout=subprocess.DEVNULL, stderr=(tmp_path / "app.log").open("w"))
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            assert process.poll() is None and time.monotonic() < deadline, "the app did not start"
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.5)
+    command = [sys.executable, str(REPO / "app.py"), "--port", str(port)]
+    with serving(command, f"http://127.0.0.1:{port}", tmp_path / "app.log", 300, env=env, cwd=REPO) as process:
         mine = {p for p in Path(tempfile.gettempdir()).glob(f"ser-assistant-exports-{process.pid}-*")}
         assert len(mine) == 1
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 0, (tmp_path / "app.log").read_text()
         assert not any(p.exists() for p in mine)
-    finally:
-        if process.poll() is None:
-            process.kill()
 
 
 # --- the command line ---------------------------------------------------------------------------------------

@@ -67,46 +67,40 @@ def test_too_long_input_is_refused_politely_and_kept_for_editing(app):
     assert box == gr.update() and sources == gr.update()  # the text stays in the box
 
 
-class BrokenSearch:
-    """The real retriever, except that searching fails."""
+class Failing:
+    """The real object, except that the named methods fail unexpectedly (nothing real fails on demand);
+    ``parts`` replaces attributes outright."""
 
-    def __init__(self, retriever) -> None:
-        self._retriever = retriever
-
-    def __getattr__(self, name):
-        return getattr(self._retriever, name)
-
-    def search(self, *args, **kwargs):
-        raise RuntimeError("disk on fire")
-
-
-class Broken:
-    """The real assistant, except that answering and searching fail unexpectedly (nothing real fails on demand)."""
-
-    def __init__(self, assistant) -> None:
-        self._assistant = assistant
+    def __init__(self, real, *methods: str, **parts) -> None:
+        self._real, self._methods, self._parts = real, methods, parts
 
     def __getattr__(self, name):
-        return getattr(self._assistant, name)
+        if name in self._parts:
+            return self._parts[name]
+        if name in self._methods:
+            return _disk_on_fire
+        return getattr(self._real, name)
 
-    def ask(self, *args, **kwargs):
-        raise RuntimeError("disk on fire")
 
-    def ask_stream(self, *args, **kwargs):
-        yield "A draft that will not"
-        raise RuntimeError("disk on fire")
+def _disk_on_fire(*args, **kwargs):
+    raise RuntimeError("disk on fire")
 
-    @property
-    def retriever(self):  # the partner finder ranks every passage through the retriever itself
-        return BrokenSearch(self._assistant.retriever)
 
-    def retrieve(self, *args, **kwargs):
-        raise RuntimeError("disk on fire")
+def _draft_then_fire(*args, **kwargs):
+    yield "A draft that will not"
+    raise RuntimeError("disk on fire")
+
+
+def failing_assistant(assistant) -> Failing:
+    """An assistant whose answering and searching fail, the retriever too (the partner finder ranks every
+    passage through it)."""
+    return Failing(assistant, "ask", "retrieve", ask_stream=_draft_then_fire,
+                   retriever=Failing(assistant.retriever, "search"))
 
 
 def test_internal_error_is_friendly_logged_and_the_app_keeps_serving(assistant, tmp_path, caplog):
     store = FeedbackStore(tmp_path / "feedback.sqlite3")
-    broken = ChatApp(Broken(assistant), store, stream_delay=0, export_dir=tmp_path / "x")
+    broken = ChatApp(failing_assistant(assistant), store, stream_delay=0, export_dir=tmp_path / "x")
     with caplog.at_level(logging.ERROR, logger="assistant.webapp"):
         *_, (messages, conversation, box, sources, _) = ask(broken, "Met wie werk ik samen?", lang="nl")
     assert messages[-1]["content"] == label("nl", "internal_error").replace(".", "\\.").replace("(", "\\(")
@@ -177,7 +171,7 @@ def test_the_layout_builds_without_launching(app):
 
 
 def test_partner_finder_and_export_failures_are_friendly_errors(assistant, tmp_path, caplog):
-    broken = ChatApp(Broken(assistant), FeedbackStore(tmp_path / "fb.sqlite3"), export_dir=tmp_path / "x")
+    broken = ChatApp(failing_assistant(assistant), FeedbackStore(tmp_path / "fb.sqlite3"), export_dir=tmp_path / "x")
     with caplog.at_level(logging.ERROR, logger="assistant.webapp"):
         with pytest.raises(gr.Error, match="something went wrong"):
             broken.partners(0, "vakbond", "en")
