@@ -21,7 +21,7 @@ from .chunking import MIN_SENTENCE_CHARS, split_sentences
 from .cleaning import FURNITURE_ROLES
 from .items import item_references
 from .retrieval import Passage, Query
-from .text import lexical_terms
+from .text import lexical_terms, stem_words, tokenize
 
 logger = logging.getLogger(__name__)
 
@@ -197,7 +197,32 @@ def should_abstain(query: Query, passages: list[Passage], min_coverage: float, m
     wanted = answer_type(query.text)
     if wanted in SPECIFIC_TYPES and typed_coverage(query, content[:3], wanted) < min_typed_coverage:
         return True
+    counted = COUNTED.search(query.text) if wanted not in SPECIFIC_TYPES else None  # not "hoeveel kost(te)"
+    if counted and not gives_count(query, content[:3], counted.group(1).lower()):
+        return True
     return coverage < min_coverage
+
+
+#: "How many employees …", "hoeveel pensioenfondsen …": a question for the number of something.
+COUNTED = re.compile(r"\b(?:how many|hoeveel)\s+(\w+)", re.I)
+_NUMBER = re.compile(f"{NUMBER_WORDS}$", re.I)
+
+
+def gives_count(query: Query, passages: list[Passage], noun: str) -> bool:
+    """Whether a sentence of ``passages`` gives a number of ``noun`` (a number followed within three
+    words by the noun or its translation: "in vier pilots", "two buying companies"); True when the noun
+    is no concept of the question. "How many employees work at the supplier" is not answered by a
+    passage about the supplier that counts nothing of the kind."""
+    concept = next((c for c in query.concepts if c.word == noun), None)
+    if concept is None:
+        return True
+    for candidate in _candidates(passages):
+        words = tokenize(candidate.text)
+        lang = passages[candidate.passage_rank].lang
+        if any(_NUMBER.match(word) and concept.stems & set(stem_words(words[i + 1: i + 4], lang))
+               for i, word in enumerate(words)):
+            return True
+    return False
 
 
 #: Answer types that a sentence must give itself (an amount, a percentage, a date). Not a name or a

@@ -83,6 +83,8 @@ def test_a_lesson_is_quoted_whole_under_its_heading(assistant):
     "What is the fine under Pakistani law for paying less than the minimum wage in Sindh?",
     "Met hoeveel procent moesten de inkoopprijzen stijgen om de loonsverhoging in Sindh te dekken?",
     "How much does a membership of the Fair Wear Foundation cost a clothing brand?",
+    "How many trainers did the local CSO bring to the second meeting with company B's supplier?",  # "enkele"
+    "Hoeveel trainers namen deel aan het tweede gesprek van bedrijf B?",
 ])
 def test_a_specific_question_the_documents_do_not_answer_is_declined(assistant, question):
     answer = assistant.ask(question)
@@ -94,6 +96,13 @@ def test_a_specific_question_the_documents_answer_is_not_declined(assistant):
     assert not answer.abstained
     assert "25,000" in answer.text or "25.000" in answer.text, answer.text
     assert answer.confidence == "direct"
+
+
+@pytest.mark.parametrize("question", ["How many buying companies did the SER follow in the India pilot?",
+                                      "Hoeveel inkopende bedrijven volgde de SER in de pilot in India?"])
+def test_a_count_the_documents_give_is_not_declined(assistant, question):
+    answer = assistant.ask(question)  # "twee inkopende bedrijven"
+    assert not answer.abstained and answer.citations[0].doc_id == "pilot-trainingsprogramma-india", answer.text
 
 
 def test_every_answer_carries_a_confidence_and_a_related_one_says_so(assistant):
