@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -67,6 +69,18 @@ def test_ablation_modes_differ_and_work(assistant):
     assert any(h.section.startswith("Organising and coordinating the logistics") for h in dense[:3])
     assert any(h.section.startswith(("Organising and coordinating", "Logistieke organisatie")) for h in lexical[:3])
     assert [h.chunk_id for h in dense] != [h.chunk_id for h in lexical]
+
+
+def test_a_question_told_with_its_situation_is_also_searched_by_the_sentence_that_asks(assistant):
+    retriever = assistant.retriever
+    told = "Our CSR team is small and we buy from forty factories. Who can help us verify wage information?"
+    query = retriever.analyse(told)
+    assert len(query.vectors) == 2 and len(retriever.analyse("Who can help us verify wage information?").vectors) == 1
+    asked = retriever.embedder.embed_queries(["Who can help us verify wage information?"])[0]
+    assert max(float(v @ asked) for v in query.vectors) > 0.999  # the asking sentence's own vector
+    dense = retriever._dense(query, 10)  # each passage scores by the better of the two vectors
+    whole = retriever._dense(replace(query, vectors=query.vectors[:1]), 10)
+    assert all(dense[cid] >= score - 1e-6 for cid, score in whole.items())
 
 
 def test_typos_are_read_as_the_words_they_spell(assistant):
