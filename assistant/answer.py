@@ -20,7 +20,7 @@ import numpy as np
 from .chunking import MIN_SENTENCE_CHARS, split_sentences
 from .cleaning import FURNITURE_ROLES
 from .items import item_references
-from .retrieval import Passage, Query
+from .retrieval import Passage, Query, asking_sentence
 from .text import lexical_terms, stem_words, tokenize
 
 logger = logging.getLogger(__name__)
@@ -192,7 +192,8 @@ def should_abstain(query: Query, passages: list[Passage], min_coverage: float, m
     if not content or not query.concepts:
         return True
     coverage = max(p.coverage for p in content)
-    if (query.salient_unknown or query.unknown_share > 0.5) and coverage < NAMED_UNKNOWN_COVERAGE:
+    named, unknown_share = _asked_unknown(query)
+    if (named or unknown_share > 0.5) and coverage < NAMED_UNKNOWN_COVERAGE:
         return True
     wanted = answer_type(query.text)
     if wanted in SPECIFIC_TYPES and typed_coverage(query, content[:3], wanted) < min_typed_coverage:
@@ -223,6 +224,20 @@ def gives_count(query: Query, passages: list[Passage], noun: str) -> bool:
                for i, word in enumerate(words)):
             return True
     return False
+
+
+def _asked_unknown(query: Query) -> tuple[list[str], float]:
+    """The unknown names among the words the question asks with, and the share of the question's words
+    that are such unknown words: of a question told with its situation ("We source knitwear around
+    Karachi. … From what amount to what amount?"), the words of the sentence that asks count as asked. A
+    place or firm of the asker's own situation does not make the question one the documents cannot
+    answer; a name in what is asked does ("What is the minimum wage in Punjab?")."""
+    if not query.concepts:
+        return [], 1.0
+    asking = asking_sentence(query.text)
+    words = set(tokenize(asking[0])) if asking else None
+    asked = [c for c in query.concepts if words is None or c.word in words]
+    return [c.word for c in asked if c.salient], sum(c.unknown for c in asked) / len(query.concepts)
 
 
 #: Answer types that a sentence must give itself (an amount, a percentage, a date). Not a name or a

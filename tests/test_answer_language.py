@@ -98,6 +98,19 @@ def test_a_specific_question_the_documents_answer_is_not_declined(assistant):
     assert answer.confidence == "direct"
 
 
+@pytest.mark.parametrize("situation, asked", [
+    ("We buy towels from a mill near Faisalabad. Who can help us verify wage information?",
+     "What is the minimum wage in Faisalabad?"),
+    ("Wij kopen handdoeken bij een fabriek in Faisalabad. Met wie kunnen we loongegevens verifiëren?",
+     "Wat is het minimumloon in Faisalabad?"),
+])
+def test_a_name_of_the_askers_own_situation_is_no_reason_to_decline(assistant, situation, asked):
+    """A place the documents never mention declines a question about it, not one told from there."""
+    answer = assistant.ask(situation)
+    assert not answer.abstained and answer.citations, answer.text
+    assert assistant.ask(asked).abstained
+
+
 @pytest.mark.parametrize("question", ["How many buying companies did the SER follow in the India pilot?",
                                       "Hoeveel inkopende bedrijven volgde de SER in de pilot in India?"])
 def test_a_count_the_documents_give_is_not_declined(assistant, question):
