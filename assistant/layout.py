@@ -145,13 +145,15 @@ def build(app: ChatApp, lang: str) -> gr.Blocks:
         footer = gr.Markdown(_footer(lang), elem_id="footer")
 
         # --- chat -----------------------------------------------------------------------------------
-        chat_outputs = [chatbot, conversation, question, sources, comment_box]
+        chat_outputs = [chatbot, conversation, question, sources]
         for asked in (
             question.submit(app.respond, [question, conversation, language], chat_outputs, concurrency_limit=CHAT_CONCURRENCY),
             send.click(app.respond, [question, conversation, language], chat_outputs, concurrency_limit=CHAT_CONCURRENCY),
             examples.click(app.ask_example, [examples, conversation, language], chat_outputs, concurrency_limit=CHAT_CONCURRENCY),
         ):
             asked.then(app.remember, [conversation, kept], [kept, past])
+        gr.on([question.submit, send.click, examples.click], app.close_comment, None, [comment_box], queue=False,
+              api_visibility="private")
         opened = [chatbot, conversation, sources, comment_box, feedback_row, kept, past, conversation_name]
         new.click(app.new_conversation, [language, kept], opened)
         chatbot.clear(app.new_conversation, [language, kept], opened)

@@ -319,6 +319,16 @@ def sources_panel(conversation: Conversation, index: int, chunks: Sequence[Chunk
     return f'<div class="sources-panel" data-turn="{turn}">{header}{body}{hint}</div>'
 
 
+def sources_pending(question: str, lang: str) -> str:
+    """The sources panel while ``question`` is being answered: which question, and that its sources follow.
+
+    >>> sources_pending("Wie <b>?", "en")
+    '<div class="sources-panel pending"><p class="sources-for">Sources for: <q>Wie &lt;b&gt;?</q></p><p class="no-sources">The sources appear here with the answer.</p></div>'
+    """
+    return (f'<div class="sources-panel pending"><p class="sources-for">{label(lang, "sources_for")}: '
+            f'<q>{html.escape(_shorten(question))}</q></p><p class="no-sources">{label(lang, "sources_pending")}</p></div>')
+
+
 def answer_quotes(answer) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
     """Per citation number: the original words to mark in the source, and the translations shown for them."""
     if not getattr(answer, "quotes", ()):

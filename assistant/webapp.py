@@ -18,6 +18,7 @@ import re
 import secrets
 import shutil
 import tempfile
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -36,7 +37,8 @@ from .labels import label, ui_language
 from .partners import PartnerGuide, find_partners
 from . import saved
 from .ui import (
-    chat_messages, example_questions, exchange_index, recommendation_html, refusal, sources_panel, stream_prefixes,
+    chat_messages, example_questions, exchange_index, recommendation_html, refusal, sources_panel, sources_pending,
+    stream_prefixes,
 )
 
 logger = logging.getLogger(__name__)
@@ -45,6 +47,10 @@ logger = logging.getLogger(__name__)
 #: streaming handler holds its worker the whole time, so the show is kept short (about 0.25 s).
 STREAM_DELAY = 0.025
 STREAM_STEPS = 10
+#: Every streamed step costs the app a full update of the chat (Gradio post-processes and diffs the whole
+#: conversation) and the browser a message, which is most of an answer's cost. While more answers than
+#: this are being given at once, an answer is shown whole: on a busy app the replay is what delays everyone.
+CALM_ANSWERS = 4
 #: Chat handlers that may run at once. They mostly wait (between streamed steps) or run the model, which
 #: releases the GIL; with 8, fifty sessions queued behind each other's streams (p50 6.7-7.9 s per answer).
 CHAT_CONCURRENCY = 64
@@ -106,6 +112,8 @@ class ChatApp:
         self.browser_secret = browser_secret or secrets.token_hex(16)
         self.feedback = feedback
         self.stream_delay = stream_delay
+        self._answering_lock = threading.Lock()
+        self._answering = 0  # answers being given right now, across all sessions
         self.guide = PartnerGuide.build(assistant.chunks, assistant.documents)
         self.links = publication_links(assistant.documents)
         self.quiz_cases = quiz_cases
@@ -131,11 +139,14 @@ class ChatApp:
     # --- chat -----------------------------------------------------------------------------------
 
     def respond(self, question: str, conversation: Conversation | None, lang: str) -> Iterator[tuple]:
-        """Answer ``question`` in the conversation; yields (messages, conversation, input box, sources, comment box).
+        """Answer ``question`` in the conversation; yields (messages, conversation, input box, sources).
 
         The answer streams in: a language model's draft as it is written (then the verified answer),
-        the extractive answer word by word. A question that cannot be asked leaves everything as it
-        was (the text stays in the box, to be shortened) and shows a polite warning.
+        the extractive answer word by word, unless more than ``CALM_ANSWERS`` answers are being given at
+        once (then it is shown whole). Until the answer is there, the sources panel says it is coming; the
+        steps before the last change only the chat, so Gradio re-renders nothing else. A question that
+        cannot be asked leaves everything as it was (the text stays in the box, to be shortened) and shows
+        a polite warning.
 
         >>> steps = list(app.respond("Wie nog meer?", conversation, "nl"))     # doctest: +SKIP
         """
@@ -144,26 +155,49 @@ class ChatApp:
         refused = refusal(question, self.max_chars, lang)
         if refused:
             gr.Warning(html.escape(refused))
-            yield (chat_messages(conversation), conversation, gr.update(), gr.update(), gr.update())
+            yield chat_messages(conversation), conversation, gr.update(), gr.update()
             return
-        pending = conversation.add(Exchange(question, error=label(lang, "thinking")))
-        yield chat_messages(pending), conversation, "", gr.update(), gr.update(visible=False)
-        drafted = False
-        exchange = Exchange(question, error=label(lang, "internal_error"))
-        for item in self._answer(question, conversation, lang):
-            if isinstance(item, Exchange):
-                exchange = item
-            else:  # a draft: shown as it grows, replaced by the verified answer
-                drafted = True
-                draft = conversation.add(Exchange(question))
-                yield chat_messages(draft, streaming=item), conversation, "", gr.update(), gr.update()
-        updated = conversation.add(exchange)
-        if exchange.answer is not None and not drafted:
-            for shown in stream_prefixes(exchange.answer.text, STREAM_STEPS):
-                yield chat_messages(updated, streaming=shown), conversation, "", gr.update(), gr.update()
-                time.sleep(self.stream_delay)
-        yield (chat_messages(updated), updated, "", sources_panel(updated, -1, self.assistant.chunks, lang, self.links),
-               gr.update())
+        with self._answer_in_progress():
+            waiting = sources_pending(question, lang)
+            pending = conversation.add(Exchange(question, error=label(lang, "thinking")))
+            yield chat_messages(pending), conversation, "", waiting
+            drafted = False
+            exchange = Exchange(question, error=label(lang, "internal_error"))
+            for item in self._answer(question, conversation, lang):
+                if isinstance(item, Exchange):
+                    exchange = item
+                else:  # a draft: shown as it grows, replaced by the verified answer
+                    drafted = True
+                    draft = conversation.add(Exchange(question))
+                    yield chat_messages(draft, streaming=item), conversation, "", waiting
+            updated = conversation.add(exchange)
+            if exchange.answer is not None and not drafted and self.answers_in_progress <= CALM_ANSWERS:
+                for shown in stream_prefixes(exchange.answer.text, STREAM_STEPS):
+                    yield chat_messages(updated, streaming=shown), conversation, "", waiting
+                    time.sleep(self.stream_delay)
+            yield (chat_messages(updated), updated, "",
+                   sources_panel(updated, -1, self.assistant.chunks, lang, self.links))
+
+    @property
+    def answers_in_progress(self) -> int:
+        """How many answers are being given right now, across all sessions."""
+        return self._answering
+
+    @contextmanager
+    def _answer_in_progress(self) -> Iterator[None]:
+        """Count an answer as in progress until its generator ends (or is closed: a browser went away)."""
+        with self._answering_lock:
+            self._answering += 1
+        try:
+            yield
+        finally:
+            with self._answering_lock:
+                self._answering -= 1
+
+    def close_comment(self) -> dict:
+        """A new question closes the comment box of an earlier rating (a separate, unqueued event: the
+        answer's own steps leave the box alone, as updating it costs Gradio a new component each time)."""
+        return gr.update(visible=False)
 
     def _answer(self, question: str, conversation: Conversation, lang: str) -> Iterator[str | Exchange]:
         """Draft texts (from a language model), then the Exchange: the answer, or a friendly error."""
