@@ -38,7 +38,7 @@ from .partners import PartnerGuide, find_partners
 from . import saved
 from .ui import (
     chat_messages, example_questions, exchange_index, recommendation_html, refusal, sources_panel, sources_pending,
-    stream_prefixes,
+    stream_prefixes, streamed_messages,
 )
 
 logger = logging.getLogger(__name__)
@@ -155,27 +155,27 @@ class ChatApp:
         refused = refusal(question, self.max_chars, lang)
         if refused:
             gr.Warning(html.escape(refused))
-            yield chat_messages(conversation), conversation, gr.update(), gr.update()
+            yield chat_messages(conversation, lang=lang), conversation, gr.update(), gr.update()
             return
         with self._answer_in_progress():
             waiting = sources_pending(question, lang)
             pending = conversation.add(Exchange(question, error=label(lang, "thinking")))
-            yield chat_messages(pending), conversation, "", waiting
-            drafted = False
+            yield chat_messages(pending, lang=lang), conversation, "", waiting
+            show_draft = None  # set once a language model drafts
             exchange = Exchange(question, error=label(lang, "internal_error"))
             for item in self._answer(question, conversation, lang):
                 if isinstance(item, Exchange):
                     exchange = item
                 else:  # a draft: shown as it grows, replaced by the verified answer
-                    drafted = True
-                    draft = conversation.add(Exchange(question))
-                    yield chat_messages(draft, streaming=item), conversation, "", waiting
+                    show_draft = show_draft or streamed_messages(conversation.add(Exchange(question)), lang)
+                    yield show_draft(item), conversation, "", waiting
             updated = conversation.add(exchange)
-            if exchange.answer is not None and not drafted and self.answers_in_progress <= CALM_ANSWERS:
+            if exchange.answer is not None and show_draft is None and self.answers_in_progress <= CALM_ANSWERS:
+                streamed = streamed_messages(updated, lang)
                 for shown in stream_prefixes(exchange.answer.text, STREAM_STEPS):
-                    yield chat_messages(updated, streaming=shown), conversation, "", waiting
+                    yield streamed(shown), conversation, "", waiting
                     time.sleep(self.stream_delay)
-            yield (chat_messages(updated), updated, "",
+            yield (chat_messages(updated, lang=lang), updated, "",
                    sources_panel(updated, -1, self.assistant.chunks, lang, self.links))
 
     @property
@@ -222,11 +222,14 @@ class ChatApp:
             return
         yield from self.respond(examples[int(index)], conversation, lang)
 
-    def show_sources(self, conversation: Conversation | None, lang: str, message_index: Any) -> str:
-        """The sources panel for the exchange of a clicked message."""
+    def show_sources(self, conversation: Conversation | None, lang: str, message_index: Any) -> str | dict:
+        """The sources panel for the exchange of a clicked message (the note on dropped exchanges has none)."""
         conversation = conversation or Conversation()
-        turn = min(exchange_index(message_index), len(conversation) - 1)
-        return sources_panel(conversation, turn, self.assistant.chunks, ui_language(lang), self.links)
+        index = exchange_index(message_index, conversation)
+        if index is None:
+            return gr.update()
+        return sources_panel(conversation, min(index, len(conversation) - 1), self.assistant.chunks,
+                             ui_language(lang), self.links)
 
     def new_conversation(self, lang: str, kept: Any = None) -> tuple:
         """Start afresh: empty chat, empty sources, no pending comment; the past ones stay in the list.
@@ -242,7 +245,7 @@ class ChatApp:
     def _opened(self, conversation: Conversation, lang: str, kept: dict) -> tuple:
         """The whole chat showing ``conversation``: (messages, conversation, sources, comment box,
         feedback row, kept, past list, name box)."""
-        return (chat_messages(conversation), conversation,
+        return (chat_messages(conversation, lang=ui_language(lang)), conversation,
                 sources_panel(conversation, -1, self.assistant.chunks, ui_language(lang), self.links),
                 gr.update(visible=False), None, kept,
                 gr.update(choices=saved.choices(kept), value=conversation.id if len(conversation) else None),
@@ -290,17 +293,19 @@ class ChatApp:
         """Store a thumbs up/down on an answer; returns (row id, comment box update, comment prompt).
 
         ``session`` is the browser session; with the conversation's id it names the answer's
-        conversation, so a new conversation's first answer does not replace the last one's rating.
+        conversation, so a new conversation's first answer does not replace the last one's rating. The
+        turn counts the exchanges a long conversation no longer keeps, so it names one answer for good.
 
         >>> row, box, prompt = app.rate(conversation, "en", "session-hash", 1, False)   # doctest: +SKIP
         """
         conversation = conversation or Conversation()
         lang = ui_language(lang)
         session = f"{session}/{conversation.id}"
-        turn = exchange_index(message_index)
-        exchange = conversation.exchange(turn) if turn < len(conversation) else None
+        index = exchange_index(message_index, conversation)
+        exchange = conversation.exchange(index) if index is not None and index < len(conversation) else None
         if exchange is None or exchange.answer is None:
             return None, gr.update(visible=False), gr.update()
+        turn = conversation.turn(index)
         try:
             if liked is True or liked is False:
                 answer = exchange.answer

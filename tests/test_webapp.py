@@ -11,9 +11,11 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
-from assistant.conversation import Conversation, Exchange
+from assistant import saved
+from assistant.conversation import MAX_EXCHANGES, Conversation, Exchange
 from assistant.feedback import FeedbackStore
 from assistant.labels import DOCUMENT_EXAMPLES, label
+from assistant.saved import MAX_CONVERSATIONS, MAX_KEPT_EXCHANGES
 from assistant.webapp import CALM_ANSWERS, ChatApp
 
 
@@ -289,6 +291,48 @@ def test_conversations_are_kept_in_the_browser_and_come_back_with_their_sources(
     with pytest.warns(UserWarning, match="no longer kept"):
         messages, gone, *_ = app.reopen(first.id, kept, "en")
     assert messages == [] and len(gone) == 0
+
+
+def test_a_long_conversation_keeps_its_last_exchanges_with_their_sources_and_the_browser_a_bounded_list(app):
+    questions = [q for _, q in DOCUMENT_EXAMPLES["nl"]]
+    turns = 2 * MAX_EXCHANGES + 3
+    conversation, kept = Conversation(), None
+    for n in range(turns):
+        *_, (messages, conversation, _, sources) = ask(app, questions[n % len(questions)], conversation, "nl")
+        kept, _ = app.remember(conversation, through_the_browser(kept))
+    # the bound: the state, the chat and the browser hold the last MAX_EXCHANGES, however long it runs
+    assert len(conversation) == MAX_EXCHANGES and conversation.dropped == turns - MAX_EXCHANGES
+    assert len(messages) == 2 * MAX_EXCHANGES + 1 and "eerdere: 33" in messages[0]["content"]
+    assert [len(c["exchanges"]) for c in kept["conversations"]] == [MAX_EXCHANGES]
+    assert conversation.name == questions[0]  # it keeps the name its first question gave it
+    # what is shown keeps its sources, under turn numbers that stay put
+    last = conversation.turn(-1)
+    assert last == turns - 1 and f'data-turn="{last}"' in sources and f'href="#src-{last}-1"' in messages[-1]["content"]
+    first_shown = app.show_sources(conversation, "nl", 2)  # the messages after the note
+    assert f'data-turn="{turns - MAX_EXCHANGES}"' in first_shown and "<article" in first_shown
+    assert app.show_sources(conversation, "nl", 0) == gr.update()  # the note has no sources
+    reopened = app.reopen(conversation.id, through_the_browser(kept), "nl")
+    assert reopened[0] == messages and shown(reopened[1]) == shown(conversation) and reopened[2] == sources
+    row, _, _ = app.rate(conversation, "nl", "session-1", len(messages) - 1, True)
+    assert [(r["turn"], r["question"]) for r in app.feedback.rows()] == [(last, conversation.exchanges[-1].question)]
+    assert app.rate(conversation, "nl", "session-1", 0, True)[0] is None  # nor can the note be rated
+
+
+def test_the_browser_keeps_the_most_recent_conversations_within_its_bounds():
+    def conversation(size: int) -> Conversation:
+        c = Conversation()
+        for n in range(size):
+            c = c.add(Exchange(f"Vraag {n}?", error="Sorry"))
+        return c
+
+    kept = None
+    for size in [MAX_EXCHANGES] * 10 + [1] * MAX_CONVERSATIONS:
+        current = conversation(size)
+        kept = saved.remember(through_the_browser(kept), current)
+        sizes = [len(c["exchanges"]) for c in kept["conversations"]]
+        assert sum(sizes) <= MAX_KEPT_EXCHANGES and len(sizes) <= MAX_CONVERSATIONS
+        assert kept["current"] == current.id == kept["conversations"][0]["id"]  # the open one always stays
+    assert sizes == [1] * MAX_CONVERSATIONS  # the long ones, used least recently, went first
 
 
 def test_new_conversation_keeps_the_list_and_leaves_no_empty_entry(app):
