@@ -51,8 +51,9 @@ STREAM_STEPS = 10
 #: conversation) and the browser a message, which is most of an answer's cost. While more answers than
 #: this are being given at once, an answer is shown whole: on a busy app the replay is what delays everyone.
 CALM_ANSWERS = 4
-#: Chat handlers that may run at once. They mostly wait (between streamed steps) or run the model, which
-#: releases the GIL; with 8, fifty sessions queued behind each other's streams (p50 6.7-7.9 s per answer).
+#: Chat handlers that may run at once. Fewer make questions wait in Gradio's queue, which sends every
+#: waiting page an estimate whenever an event ends: with 8, 4 and 2, fifty sessions got slower, an answer
+#: costing 66, 107 and 146 ms of CPU against 60 ms with 64 (README, Load). The model releases the GIL.
 CHAT_CONCURRENCY = 64
 #: Gradio's worker threads (its default, 40, would cap the chat handlers again).
 MAX_THREADS = 100
