@@ -18,6 +18,10 @@ from .retrieval import Passage
 
 JSON_SCALARS = (str, int, float, bool, type(None))
 TITLE_CHARS = 70
+#: A conversation keeps its last exchanges, each with its sources. What the chat shows, what the browser
+#: stores and what a turn costs the app stay bounded however long a conversation runs (the answer path
+#: itself reads only the last three turns).
+MAX_EXCHANGES = 30
 
 
 @dataclass(frozen=True)
@@ -88,23 +92,30 @@ def _answer_from_dict(data: dict) -> Answer:
 
 @dataclass(frozen=True)
 class Conversation:
-    """The exchanges of one conversation, oldest first. Immutable: ``add`` returns a new Conversation
-    with the same ``id``; a new conversation gets a new id (feedback tells conversations apart by it)."""
+    """The exchanges of one conversation, oldest first: the last ``MAX_EXCHANGES``, after ``dropped``
+    earlier ones that are no longer kept. Immutable: ``add`` returns a new Conversation with the same
+    ``id``; a new conversation gets a new id (feedback tells conversations apart by it)."""
 
     exchanges: tuple[Exchange, ...] = ()
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     title: str = ""  # given by the user; empty: the first question names the conversation
+    dropped: int = 0  # earlier exchanges no longer kept: ``exchanges[0]`` is turn ``dropped`` (0-based)
 
     def __len__(self) -> int:
         return len(self.exchanges)
 
     def add(self, exchange: Exchange) -> Conversation:
-        """This conversation with one more exchange.
+        """This conversation with one more exchange; past ``MAX_EXCHANGES`` the oldest one is dropped (an
+        unnamed conversation keeps the name its first question gave it).
 
         >>> len(Conversation().add(Exchange("Hoi?")))
         1
+        >>> c = Conversation()
+        >>> for n in range(MAX_EXCHANGES + 2): c = c.add(Exchange(f"Vraag {n}?"))
+        >>> len(c), c.dropped, c.exchanges[0].question, c.name, c.turn(-1)
+        (30, 2, 'Vraag 2?', 'Vraag 0?', 31)
         """
-        return Conversation(self.exchanges + (exchange,), self.id, self.title)
+        return _capped(self.exchanges + (exchange,), self.id, self.title, self.dropped)
 
     def renamed(self, title: str) -> Conversation:
         """This conversation under another name (an empty one: named after its first question again).
@@ -112,7 +123,17 @@ class Conversation:
         >>> Conversation().add(Exchange("Wie verifieert lonen?")).renamed("  Lonen  ").name
         'Lonen'
         """
-        return Conversation(self.exchanges, self.id, " ".join(title.split())[:TITLE_CHARS])
+        return Conversation(self.exchanges, self.id, " ".join(title.split())[:TITLE_CHARS], self.dropped)
+
+    def turn(self, index: int) -> int:
+        """The turn number (0-based, counting dropped exchanges) of the exchange at ``index`` of those kept
+        (negative counts from the end): what anchors and ratings name an exchange by, so they stay put
+        when older exchanges are dropped.
+
+        >>> Conversation((Exchange("a?"), Exchange("b?")), "c1", dropped=5).turn(-1)
+        6
+        """
+        return self.dropped + (index if index >= 0 else len(self) + index)
 
     @property
     def name(self) -> str:
@@ -130,20 +151,24 @@ class Conversation:
         """The conversation as JSON-ready data (what the browser keeps).
 
         >>> Conversation((), "c1", "Lonen").to_dict()
-        {'id': 'c1', 'title': 'Lonen', 'exchanges': []}
+        {'id': 'c1', 'title': 'Lonen', 'dropped': 0, 'exchanges': []}
         """
-        return {"id": self.id, "title": self.title, "exchanges": [e.to_dict() for e in self.exchanges]}
+        return {"id": self.id, "title": self.title, "dropped": self.dropped,
+                "exchanges": [e.to_dict() for e in self.exchanges]}
 
     @classmethod
     def from_dict(cls, data: dict) -> Conversation:
-        """The conversation ``to_dict`` gave, sources and all.
+        """The conversation ``to_dict`` gave, sources and all (kept to its last ``MAX_EXCHANGES``, whoever
+        stored more).
 
         >>> c = Conversation().add(Exchange("Hoi?", error="Sorry"))
         >>> Conversation.from_dict(c.to_dict()) == c
         True
         """
         exchanges = tuple(Exchange.from_dict(e) for e in data.get("exchanges") or () if isinstance(e, dict))
-        return cls(exchanges, str(data.get("id") or uuid.uuid4().hex), str(data.get("title") or ""))
+        dropped = data.get("dropped")
+        dropped = dropped if isinstance(dropped, int) and not isinstance(dropped, bool) and dropped > 0 else 0
+        return _capped(exchanges, str(data.get("id") or uuid.uuid4().hex), str(data.get("title") or ""), dropped)
 
     def history(self) -> list[Turn]:
         """The answered turns, as ``Assistant.ask`` takes them (with the passages each one cited).
@@ -164,3 +189,12 @@ class Conversation:
             return self.exchanges[index]
         except IndexError:
             return None
+
+
+def _capped(exchanges: tuple[Exchange, ...], conversation_id: str, title: str, dropped: int) -> Conversation:
+    """A Conversation of the last ``MAX_EXCHANGES`` of ``exchanges``; the first dropped question names it
+    when nobody did."""
+    extra = max(0, len(exchanges) - MAX_EXCHANGES)
+    if extra and not title:
+        title = Conversation(exchanges).name
+    return Conversation(exchanges[extra:], conversation_id, title, dropped + extra)

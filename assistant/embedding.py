@@ -226,12 +226,20 @@ def _use_model():
 
 @lru_cache(maxsize=4)
 def _sentence_transformer(location: str, device: str):
+    from safetensors import SafetensorError
     from sentence_transformers import SentenceTransformer  # imports torch: only for these models
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every start
     try:
         return SentenceTransformer(location, device=device)
+    except SafetensorError as exc:  # only the bundled models have a known hash: a custom one fails here
+        folder = Path(location).expanduser()
+        weights = folder / WEIGHTS_FILE if folder.is_dir() else f"the weights of embedding model {location!r}"
+        raise ModelError(
+            f"{weights}: cannot be read ({exc}); the file is truncated or overwritten. Copy the model folder "
+            "again from where it came from, or set ASSISTANT_EMBEDDING_MODEL to an intact model folder"
+        ) from exc
     except (OSError, ValueError, RuntimeError, AssertionError) as exc:
         raise ModelError(
             f"cannot load embedding model {location!r} on device {device!r} ({exc.__class__.__name__}). Without "

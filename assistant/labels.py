@@ -28,7 +28,10 @@ LABELS: dict[str, dict[str, str]] = {
         "send": "Send",
         "new_conversation": "New conversation",
         "past_conversations": "Your conversations",
-        "past_info": "Kept in this browser only. Pick one to reopen it.",
+        "past_info": "Kept in this browser only: your latest {conversations} conversations at most, each with its "
+                     "last {questions} questions (the oldest go first). Pick one to reopen it.",
+        "earlier_dropped": "Only the last {kept} questions and answers of this conversation are kept (earlier ones: "
+                           "{count}). Start a new conversation for a new topic.",
         "conversation_name": "Name of this conversation",
         "conversation_name_placeholder": "e.g. Wages in Pakistan",
         "rename": "Rename",
@@ -41,6 +44,7 @@ LABELS: dict[str, dict[str, str]] = {
         "sources_empty": "Ask a question: the passages behind the answer appear here.",
         "sources_none": "The documents do not cover this question, so there are no sources.",
         "sources_error": "No sources: this question could not be answered.",
+        "sources_pending": "The sources appear here with the answer.",
         "sources_hint": "Click a message to see its sources.",
         "full_section": "Show the full section",
         "translation": "Unofficial English translation of the marked Dutch original below:",
@@ -133,7 +137,10 @@ LABELS: dict[str, dict[str, str]] = {
         "send": "Verstuur",
         "new_conversation": "Nieuw gesprek",
         "past_conversations": "Je gesprekken",
-        "past_info": "Alleen in deze browser bewaard. Kies er een om het te heropenen.",
+        "past_info": "Alleen in deze browser bewaard: je laatste {conversations} gesprekken hooguit, elk met de "
+                     "laatste {questions} vragen (de oudste gaan eerst). Kies er een om het te heropenen.",
+        "earlier_dropped": "Van dit gesprek worden alleen de laatste {kept} vragen en antwoorden bewaard (eerdere: "
+                           "{count}). Begin een nieuw gesprek voor een nieuw onderwerp.",
         "conversation_name": "Naam van dit gesprek",
         "conversation_name_placeholder": "bijv. Lonen in Pakistan",
         "rename": "Hernoem",
@@ -146,6 +153,7 @@ LABELS: dict[str, dict[str, str]] = {
         "sources_empty": "Stel een vraag: de passages achter het antwoord verschijnen hier.",
         "sources_none": "De documenten gaan niet over deze vraag, dus er zijn geen bronnen.",
         "sources_error": "Geen bronnen: deze vraag kon niet worden beantwoord.",
+        "sources_pending": "De bronnen verschijnen hier bij het antwoord.",
         "sources_hint": "Klik op een bericht om de bronnen ervan te zien.",
         "full_section": "Toon de hele paragraaf",
         "translation": "Onofficiële Engelse vertaling van de gemarkeerde Nederlandse tekst hieronder:",

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import gradio as gr
 
 from . import __version__
-from .conversation import Conversation
-from .saved import EMPTY
+from .conversation import MAX_EXCHANGES, Conversation
+from .saved import EMPTY, MAX_CONVERSATIONS
 from .labels import LANGUAGE_CHOICES, LANGUAGE_LABEL, label, preferred_language, ui_language
 from .ui import sources_panel
 
@@ -29,6 +29,11 @@ STORAGE_KEY = "ser-dialogue-assistant-conversations"
 
 def _header(lang: str) -> str:
     return f"# {label(lang, 'title')}\n{label(lang, 'subtitle')}"
+
+
+def _past_title(lang: str) -> str:
+    return (f"### {label(lang, 'past_conversations')}\n"
+            f"{label(lang, 'past_info', conversations=MAX_CONVERSATIONS, questions=MAX_EXCHANGES)}")
 
 
 def _footer(lang: str) -> str:
@@ -60,7 +65,7 @@ def build(app: ChatApp, lang: str) -> gr.Blocks:
         # The conversations live in the browser (localStorage, encrypted), never on the server.
         kept = gr.BrowserState(EMPTY, storage_key=STORAGE_KEY, secret=app.browser_secret)
         with gr.Sidebar(open=True, elem_id="past-sidebar", width=300):
-            past_title = gr.Markdown(f"### {label(lang, 'past_conversations')}\n{label(lang, 'past_info')}",
+            past_title = gr.Markdown(_past_title(lang),
                                      elem_id="past-title")
             past = gr.Radio([], value=None, show_label=False, elem_id="past-conversations",
                             label=label(lang, "past_conversations"))
@@ -145,13 +150,15 @@ def build(app: ChatApp, lang: str) -> gr.Blocks:
         footer = gr.Markdown(_footer(lang), elem_id="footer")
 
         # --- chat -----------------------------------------------------------------------------------
-        chat_outputs = [chatbot, conversation, question, sources, comment_box]
+        chat_outputs = [chatbot, conversation, question, sources]
         for asked in (
             question.submit(app.respond, [question, conversation, language], chat_outputs, concurrency_limit=CHAT_CONCURRENCY),
             send.click(app.respond, [question, conversation, language], chat_outputs, concurrency_limit=CHAT_CONCURRENCY),
             examples.click(app.ask_example, [examples, conversation, language], chat_outputs, concurrency_limit=CHAT_CONCURRENCY),
         ):
             asked.then(app.remember, [conversation, kept], [kept, past])
+        gr.on([question.submit, send.click, examples.click], app.close_comment, None, [comment_box], queue=False,
+              api_visibility="private")
         opened = [chatbot, conversation, sources, comment_box, feedback_row, kept, past, conversation_name]
         new.click(app.new_conversation, [language, kept], opened)
         chatbot.clear(app.new_conversation, [language, kept], opened)
@@ -215,7 +222,7 @@ def build(app: ChatApp, lang: str) -> gr.Blocks:
                 gr.update(label=label(code, "export_topic_label"), placeholder=label(code, "export_topic_placeholder")),
                 gr.update(label=label(code, "export_topic_count")), gr.update(value=label(code, "export_topic")),
                 gr.update(label=label(code, "export_files")), gr.update(value=_footer(code)),
-                gr.update(value=f"### {label(code, 'past_conversations')}\n{label(code, 'past_info')}"),
+                gr.update(value=_past_title(code)),
                 gr.update(label=label(code, "past_conversations")),
                 gr.update(label=label(code, "conversation_name"), placeholder=label(code, "conversation_name_placeholder")),
                 gr.update(value=label(code, "rename")), gr.update(value=label(code, "delete_conversation")),

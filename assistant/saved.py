@@ -20,7 +20,11 @@ from .conversation import Conversation
 logger = logging.getLogger(__name__)
 
 EMPTY: dict = {"current": None, "conversations": []}
-MAX_CONVERSATIONS = 50  # localStorage holds ~5 MB per site; a conversation with its sources is ~10-50 kB
+MAX_CONVERSATIONS = 50
+#: The exchanges kept in all conversations together. An exchange with its sources is ~7 kB of JSON (up to
+#: ~15 kB), localStorage holds ~5 MB per site, and the page hands the whole value to the app after every
+#: answer: ~1.4 MB at most, in whole conversations, the most recently used first.
+MAX_KEPT_EXCHANGES = 200
 
 
 def _entries(kept: Any) -> list[dict]:
@@ -32,15 +36,28 @@ def _entries(kept: Any) -> list[dict]:
 
 
 def remember(kept: Any, conversation: Conversation) -> dict:
-    """``kept`` with ``conversation`` saved (replacing its older version), first in the list and current.
+    """``kept`` with ``conversation`` saved (replacing its older version), first in the list and current;
+    the least recently used conversations go when there are more than ``MAX_CONVERSATIONS`` or more than
+    ``MAX_KEPT_EXCHANGES`` exchanges in all (the current one always stays: it keeps ``MAX_EXCHANGES``).
 
     A conversation without exchanges is not saved: "New conversation" leaves no empty entries behind.
     """
     others = [c for c in _entries(kept) if c["id"] != conversation.id]
     if not len(conversation):
-        return {"current": None, "conversations": others}
+        return {"current": None, "conversations": _bounded(others)}
     entry = conversation.to_dict() | {"updated": time.time()}
-    return {"current": conversation.id, "conversations": ([entry] + others)[:MAX_CONVERSATIONS]}
+    return {"current": conversation.id, "conversations": _bounded([entry] + others)}
+
+
+def _bounded(entries: list[dict]) -> list[dict]:
+    """The first entries, as many as ``MAX_CONVERSATIONS`` and ``MAX_KEPT_EXCHANGES`` allow (at least one)."""
+    bounded, exchanges = [], 0
+    for entry in entries[:MAX_CONVERSATIONS]:
+        exchanges += len(entry["exchanges"])
+        if bounded and exchanges > MAX_KEPT_EXCHANGES:
+            break
+        bounded.append(entry)
+    return bounded
 
 
 def current(kept: Any) -> Conversation | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Iterable, Iterator, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from .chat import validate_question
 from .chunking import Chunk
@@ -112,20 +112,40 @@ def assistant_message(exchange: Exchange, turn: int, text: str | None = None) ->
     return {"role": "assistant", "content": content}
 
 
-def chat_messages(conversation: Conversation, streaming: str | None = None) -> list[dict]:
-    """The conversation as Gradio ``messages`` (role/content dicts), two per exchange.
+def chat_messages(conversation: Conversation, streaming: str | None = None, lang: str = "en") -> list[dict]:
+    """The conversation as Gradio ``messages`` (role/content dicts), two per exchange, after a note in
+    ``lang`` when earlier exchanges are no longer kept.
 
     ``streaming``: the part of the last answer shown so far.
 
     >>> chat_messages(Conversation().add(Exchange("Hi?", error="Sorry.")))
     [{'role': 'user', 'content': 'Hi?'}, {'role': 'assistant', 'content': 'Sorry\\\\.'}]
     """
-    messages = []
+    messages = [dropped_note(conversation, lang)] if conversation.dropped else []
     last = len(conversation) - 1
-    for turn, exchange in enumerate(conversation.exchanges):
+    for index, exchange in enumerate(conversation.exchanges):
         messages.append(user_message(exchange.question))
-        messages.append(assistant_message(exchange, turn, streaming if turn == last else None))
+        messages.append(assistant_message(exchange, conversation.turn(index), streaming if index == last else None))
     return messages
+
+
+def streamed_messages(conversation: Conversation, lang: str = "en") -> Callable[[str], list[dict]]:
+    """The chat while the last answer of ``conversation`` streams in: a function from the part shown so far
+    to the messages. The earlier messages are rendered once, not at every step.
+
+    >>> show = streamed_messages(Conversation().add(Exchange("Hi?", error="Sorry.")))
+    >>> show("Sor")[-1]
+    {'role': 'assistant', 'content': 'Sor'}
+    """
+    earlier = chat_messages(conversation, lang=lang)[:-1]
+    last, turn = conversation.exchanges[-1], conversation.turn(-1)
+    return lambda shown: earlier + [assistant_message(last, turn, shown)]
+
+
+def dropped_note(conversation: Conversation, lang: str) -> dict:
+    """The first chat message of a conversation whose earlier exchanges are no longer kept."""
+    text = label(lang, "earlier_dropped", count=conversation.dropped, kept=len(conversation))
+    return {"role": "assistant", "content": f"*{escape_markdown(text)}*"}
 
 
 def stream_prefixes(text: str, steps: int = 24) -> Iterator[str]:
@@ -139,14 +159,16 @@ def stream_prefixes(text: str, steps: int = 24) -> Iterator[str]:
         yield "".join(words[:end])
 
 
-def exchange_index(message_index: int | Sequence[int]) -> int:
-    """The exchange a chat message belongs to (Gradio gives a message's index, or [index, part]).
+def exchange_index(message_index: int | Sequence[int], conversation: Conversation | None = None) -> int | None:
+    """The index (among those kept) of the exchange a chat message belongs to, or None for the note on
+    dropped exchanges. Gradio gives a message's index, or [index, part].
 
     >>> exchange_index(3), exchange_index([2, 0])
     (1, 1)
     """
     index = message_index[0] if isinstance(message_index, (list, tuple)) else message_index
-    return int(index) // 2
+    index = int(index) - (1 if conversation is not None and conversation.dropped else 0)
+    return index // 2 if index >= 0 else None
 
 
 # --- refusing input ---------------------------------------------------------------------------------
@@ -301,7 +323,7 @@ def sources_panel(conversation: Conversation, index: int, chunks: Sequence[Chunk
     exchange = conversation.exchange(index)
     if exchange is None:
         return f'<div class="sources-panel empty"><p>{label(lang, "sources_empty")}</p></div>'
-    turn = index if index >= 0 else len(conversation) + index
+    turn = conversation.turn(index)
     header = (f'<p class="sources-for">{label(lang, "sources_for")}: '
               f'<q>{html.escape(_shorten(exchange.question))}</q></p>')
     answer = exchange.answer
@@ -317,6 +339,16 @@ def sources_panel(conversation: Conversation, index: int, chunks: Sequence[Chunk
         header += (f'<p class="confidence confidence-{html.escape(confidence)}">'
                    f'{label(lang, "confidence_" + confidence)}</p>')
     return f'<div class="sources-panel" data-turn="{turn}">{header}{body}{hint}</div>'
+
+
+def sources_pending(question: str, lang: str) -> str:
+    """The sources panel while ``question`` is being answered: which question, and that its sources follow.
+
+    >>> sources_pending("Wie <b>?", "en")
+    '<div class="sources-panel pending"><p class="sources-for">Sources for: <q>Wie &lt;b&gt;?</q></p><p class="no-sources">The sources appear here with the answer.</p></div>'
+    """
+    return (f'<div class="sources-panel pending"><p class="sources-for">{label(lang, "sources_for")}: '
+            f'<q>{html.escape(_shorten(question))}</q></p><p class="no-sources">{label(lang, "sources_pending")}</p></div>')
 
 
 def answer_quotes(answer) -> tuple[dict[int, list[str]], dict[int, list[str]]]:

@@ -18,6 +18,7 @@ import re
 import secrets
 import shutil
 import tempfile
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -36,7 +37,8 @@ from .labels import label, ui_language
 from .partners import PartnerGuide, find_partners
 from . import saved
 from .ui import (
-    chat_messages, example_questions, exchange_index, recommendation_html, refusal, sources_panel, stream_prefixes,
+    chat_messages, example_questions, exchange_index, recommendation_html, refusal, sources_panel, sources_pending,
+    stream_prefixes, streamed_messages,
 )
 
 logger = logging.getLogger(__name__)
@@ -45,8 +47,13 @@ logger = logging.getLogger(__name__)
 #: streaming handler holds its worker the whole time, so the show is kept short (about 0.25 s).
 STREAM_DELAY = 0.025
 STREAM_STEPS = 10
-#: Chat handlers that may run at once. They mostly wait (between streamed steps) or run the model, which
-#: releases the GIL; with 8, fifty sessions queued behind each other's streams (p50 6.7-7.9 s per answer).
+#: Every streamed step costs the app a full update of the chat (Gradio post-processes and diffs the whole
+#: conversation) and the browser a message, which is most of an answer's cost. While more answers than
+#: this are being given at once, an answer is shown whole: on a busy app the replay is what delays everyone.
+CALM_ANSWERS = 4
+#: Chat handlers that may run at once. Fewer make questions wait in Gradio's queue, which sends every
+#: waiting page an estimate whenever an event ends: with 8, 4 and 2, fifty sessions got slower, an answer
+#: costing 66, 107 and 146 ms of CPU against 60 ms with 64 (README, Load). The model releases the GIL.
 CHAT_CONCURRENCY = 64
 #: Gradio's worker threads (its default, 40, would cap the chat handlers again).
 MAX_THREADS = 100
@@ -106,6 +113,8 @@ class ChatApp:
         self.browser_secret = browser_secret or secrets.token_hex(16)
         self.feedback = feedback
         self.stream_delay = stream_delay
+        self._answering_lock = threading.Lock()
+        self._answering = 0  # answers being given right now, across all sessions
         self.guide = PartnerGuide.build(assistant.chunks, assistant.documents)
         self.links = publication_links(assistant.documents)
         self.quiz_cases = quiz_cases
@@ -131,11 +140,14 @@ class ChatApp:
     # --- chat -----------------------------------------------------------------------------------
 
     def respond(self, question: str, conversation: Conversation | None, lang: str) -> Iterator[tuple]:
-        """Answer ``question`` in the conversation; yields (messages, conversation, input box, sources, comment box).
+        """Answer ``question`` in the conversation; yields (messages, conversation, input box, sources).
 
         The answer streams in: a language model's draft as it is written (then the verified answer),
-        the extractive answer word by word. A question that cannot be asked leaves everything as it
-        was (the text stays in the box, to be shortened) and shows a polite warning.
+        the extractive answer word by word, unless more than ``CALM_ANSWERS`` answers are being given at
+        once (then it is shown whole). Until the answer is there, the sources panel says it is coming; the
+        steps before the last change only the chat, so Gradio re-renders nothing else. A question that
+        cannot be asked leaves everything as it was (the text stays in the box, to be shortened) and shows
+        a polite warning.
 
         >>> steps = list(app.respond("Wie nog meer?", conversation, "nl"))     # doctest: +SKIP
         """
@@ -144,26 +156,49 @@ class ChatApp:
         refused = refusal(question, self.max_chars, lang)
         if refused:
             gr.Warning(html.escape(refused))
-            yield (chat_messages(conversation), conversation, gr.update(), gr.update(), gr.update())
+            yield chat_messages(conversation, lang=lang), conversation, gr.update(), gr.update()
             return
-        pending = conversation.add(Exchange(question, error=label(lang, "thinking")))
-        yield chat_messages(pending), conversation, "", gr.update(), gr.update(visible=False)
-        drafted = False
-        exchange = Exchange(question, error=label(lang, "internal_error"))
-        for item in self._answer(question, conversation, lang):
-            if isinstance(item, Exchange):
-                exchange = item
-            else:  # a draft: shown as it grows, replaced by the verified answer
-                drafted = True
-                draft = conversation.add(Exchange(question))
-                yield chat_messages(draft, streaming=item), conversation, "", gr.update(), gr.update()
-        updated = conversation.add(exchange)
-        if exchange.answer is not None and not drafted:
-            for shown in stream_prefixes(exchange.answer.text, STREAM_STEPS):
-                yield chat_messages(updated, streaming=shown), conversation, "", gr.update(), gr.update()
-                time.sleep(self.stream_delay)
-        yield (chat_messages(updated), updated, "", sources_panel(updated, -1, self.assistant.chunks, lang, self.links),
-               gr.update())
+        with self._answer_in_progress():
+            waiting = sources_pending(question, lang)
+            pending = conversation.add(Exchange(question, error=label(lang, "thinking")))
+            yield chat_messages(pending, lang=lang), conversation, "", waiting
+            show_draft = None  # set once a language model drafts
+            exchange = Exchange(question, error=label(lang, "internal_error"))
+            for item in self._answer(question, conversation, lang):
+                if isinstance(item, Exchange):
+                    exchange = item
+                else:  # a draft: shown as it grows, replaced by the verified answer
+                    show_draft = show_draft or streamed_messages(conversation.add(Exchange(question)), lang)
+                    yield show_draft(item), conversation, "", waiting
+            updated = conversation.add(exchange)
+            if exchange.answer is not None and show_draft is None and self.answers_in_progress <= CALM_ANSWERS:
+                streamed = streamed_messages(updated, lang)
+                for shown in stream_prefixes(exchange.answer.text, STREAM_STEPS):
+                    yield streamed(shown), conversation, "", waiting
+                    time.sleep(self.stream_delay)
+            yield (chat_messages(updated, lang=lang), updated, "",
+                   sources_panel(updated, -1, self.assistant.chunks, lang, self.links))
+
+    @property
+    def answers_in_progress(self) -> int:
+        """How many answers are being given right now, across all sessions."""
+        return self._answering
+
+    @contextmanager
+    def _answer_in_progress(self) -> Iterator[None]:
+        """Count an answer as in progress until its generator ends (or is closed: a browser went away)."""
+        with self._answering_lock:
+            self._answering += 1
+        try:
+            yield
+        finally:
+            with self._answering_lock:
+                self._answering -= 1
+
+    def close_comment(self) -> dict:
+        """A new question closes the comment box of an earlier rating (a separate, unqueued event: the
+        answer's own steps leave the box alone, as updating it costs Gradio a new component each time)."""
+        return gr.update(visible=False)
 
     def _answer(self, question: str, conversation: Conversation, lang: str) -> Iterator[str | Exchange]:
         """Draft texts (from a language model), then the Exchange: the answer, or a friendly error."""
@@ -188,11 +223,14 @@ class ChatApp:
             return
         yield from self.respond(examples[int(index)], conversation, lang)
 
-    def show_sources(self, conversation: Conversation | None, lang: str, message_index: Any) -> str:
-        """The sources panel for the exchange of a clicked message."""
+    def show_sources(self, conversation: Conversation | None, lang: str, message_index: Any) -> str | dict:
+        """The sources panel for the exchange of a clicked message (the note on dropped exchanges has none)."""
         conversation = conversation or Conversation()
-        turn = min(exchange_index(message_index), len(conversation) - 1)
-        return sources_panel(conversation, turn, self.assistant.chunks, ui_language(lang), self.links)
+        index = exchange_index(message_index, conversation)
+        if index is None:
+            return gr.update()
+        return sources_panel(conversation, min(index, len(conversation) - 1), self.assistant.chunks,
+                             ui_language(lang), self.links)
 
     def new_conversation(self, lang: str, kept: Any = None) -> tuple:
         """Start afresh: empty chat, empty sources, no pending comment; the past ones stay in the list.
@@ -208,7 +246,7 @@ class ChatApp:
     def _opened(self, conversation: Conversation, lang: str, kept: dict) -> tuple:
         """The whole chat showing ``conversation``: (messages, conversation, sources, comment box,
         feedback row, kept, past list, name box)."""
-        return (chat_messages(conversation), conversation,
+        return (chat_messages(conversation, lang=ui_language(lang)), conversation,
                 sources_panel(conversation, -1, self.assistant.chunks, ui_language(lang), self.links),
                 gr.update(visible=False), None, kept,
                 gr.update(choices=saved.choices(kept), value=conversation.id if len(conversation) else None),
@@ -256,17 +294,19 @@ class ChatApp:
         """Store a thumbs up/down on an answer; returns (row id, comment box update, comment prompt).
 
         ``session`` is the browser session; with the conversation's id it names the answer's
-        conversation, so a new conversation's first answer does not replace the last one's rating.
+        conversation, so a new conversation's first answer does not replace the last one's rating. The
+        turn counts the exchanges a long conversation no longer keeps, so it names one answer for good.
 
         >>> row, box, prompt = app.rate(conversation, "en", "session-hash", 1, False)   # doctest: +SKIP
         """
         conversation = conversation or Conversation()
         lang = ui_language(lang)
         session = f"{session}/{conversation.id}"
-        turn = exchange_index(message_index)
-        exchange = conversation.exchange(turn) if turn < len(conversation) else None
+        index = exchange_index(message_index, conversation)
+        exchange = conversation.exchange(index) if index is not None and index < len(conversation) else None
         if exchange is None or exchange.answer is None:
             return None, gr.update(visible=False), gr.update()
+        turn = conversation.turn(index)
         try:
             if liked is True or liked is False:
                 answer = exchange.answer

@@ -3,6 +3,7 @@ unless a sentence-transformers model is configured."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -96,3 +97,34 @@ def test_prefixes_for_a_bundled_model_that_adds_its_own_are_refused():
 def test_an_unavailable_model_name_gives_a_clear_error():
     with pytest.raises(ModelError, match="ASSISTANT_EMBEDDING_MODEL"):
         load_embedder(Settings(embedding_model="/nonexistent/model-folder"))
+
+
+def broken_copy_of_minilm(folder, damage: str):
+    """A real copy of the bundled MiniLM folder whose weights file is cut in half or overwritten."""
+    shutil.copytree(bundled_model_dir(), folder)
+    weights = folder / "model.safetensors"
+    data = weights.read_bytes()
+    weights.write_bytes(data[: len(data) // 2] if damage == "truncated" else b"\x00" * 1024 + data[1024:])
+    return folder
+
+
+@pytest.mark.parametrize("damage", ["truncated", "overwritten"])
+def test_a_custom_model_folder_with_broken_weights_is_a_model_error_naming_the_file(tmp_path, damage):
+    from safetensors import SafetensorError
+
+    folder = broken_copy_of_minilm(tmp_path / "my-model", damage)
+    with pytest.raises(ModelError, match="truncated or overwritten.*ASSISTANT_EMBEDDING_MODEL") as raised:
+        load_embedder(Settings(embedding_model=str(folder)))
+    assert str(raised.value).startswith(f"{folder / 'model.safetensors'}: cannot be read (")
+    assert isinstance(raised.value.__cause__, SafetensorError)
+
+
+def test_the_cli_says_so_in_one_line(tmp_path, corpus_dir):
+    folder = broken_copy_of_minilm(tmp_path / "my-model", "truncated")
+    env = os.environ | {"ASSISTANT_EMBEDDING_MODEL": str(folder), "ASSISTANT_CORPUS_DIR": str(corpus_dir),
+                        "ASSISTANT_INDEX_DIR": str(tmp_path / "index")}
+    result = subprocess.run([sys.executable, "-m", "assistant", "ask", "Met wie werk ik samen?"], capture_output=True,
+                            text=True, env=env, timeout=300)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"error: {folder / 'model.safetensors'}: cannot be read") and "truncated" in lines[0]

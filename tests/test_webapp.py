@@ -11,10 +11,12 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
-from assistant.conversation import Conversation, Exchange
+from assistant import saved
+from assistant.conversation import MAX_EXCHANGES, Conversation, Exchange
 from assistant.feedback import FeedbackStore
 from assistant.labels import DOCUMENT_EXAMPLES, label
-from assistant.webapp import ChatApp
+from assistant.saved import MAX_CONVERSATIONS, MAX_KEPT_EXCHANGES
+from assistant.webapp import CALM_ANSWERS, ChatApp
 
 
 @pytest.fixture
@@ -28,17 +30,34 @@ def ask(app: ChatApp, question: str, conversation: Conversation | None = None, l
 
 def test_answer_streams_in_then_shows_its_sources(app):
     steps = ask(app, "Who should I partner with to verify wage information in Pakistan?")
-    messages, conversation, box, sources, _ = steps[-1]
+    messages, conversation, box, sources = steps[-1]
     assert box == "" and len(conversation) == 1
     answer = conversation.exchanges[0].answer
     assert not answer.abstained and answer.citations
     assert steps[0][0][-1]["content"] == label("en", "thinking").replace(".", "\\.")
+    # until the answer is there the panel says its sources follow; the steps before the last change only the chat
+    assert all(s[3] == steps[0][3] and label("en", "sources_pending") in s[3] for s in steps[:-1])
     streamed = [s[0][-1]["content"] for s in steps[1:-1]]
     assert len(streamed) >= 5 and all(len(a) <= len(b) for a, b in zip(streamed, streamed[1:]))
     assert messages[-1]["content"].count('class="cite"') == len(re.findall(r"\[\d+\]", answer.text)) >= 1
     cards = re.findall(r'<article class="source" id="src-0-(\d+)"', sources)
     assert cards == [str(n) for n in range(1, len(answer.citations) + 1)]
     assert "<mark>" in sources
+
+
+def test_a_busy_app_shows_answers_whole_instead_of_word_by_word(app):
+    question = "Who should I partner with to verify wage information in Pakistan?"
+    others = [app.respond(f"Question {n}: who verifies wages?", Conversation(), "en") for n in range(CALM_ANSWERS)]
+    for other in others:
+        next(other)  # each is being answered now
+    assert app.answers_in_progress == CALM_ANSWERS
+    thinking, answered = ask(app, question)  # one more than CALM_ANSWERS: no word-by-word replay
+    assert thinking[0][-1]["content"] == label("en", "thinking").replace(".", "\\.")
+    assert answered[1].exchanges[0].answer.citations and "<article" in answered[3]
+    for other in others:
+        other.close()  # a browser that goes away ends its answer too
+    assert app.answers_in_progress == 0
+    assert len(ask(app, question)) > 2  # calm again: streamed
 
 
 def test_follow_up_questions_use_the_conversation_in_the_users_language(app):
@@ -53,7 +72,7 @@ def test_follow_up_questions_use_the_conversation_in_the_users_language(app):
 
 
 def test_uncovered_question_says_so_and_shows_no_sources(app):
-    *_, (messages, conversation, _, sources, _) = ask(app, "What is the capital of Australia?")
+    *_, (messages, conversation, _, sources) = ask(app, "What is the capital of Australia?")
     assert conversation.exchanges[0].answer.abstained
     assert "cite" not in messages[-1]["content"]
     assert "<article" not in sources and label("en", "sources_none") in sources
@@ -62,7 +81,7 @@ def test_uncovered_question_says_so_and_shows_no_sources(app):
 def test_too_long_input_is_refused_politely_and_kept_for_editing(app):
     with pytest.warns(UserWarning, match="characters long"):
         steps = ask(app, "Why? " * 600)
-    [(messages, conversation, box, sources, _)] = steps
+    [(messages, conversation, box, sources)] = steps
     assert messages == [] and len(conversation) == 0
     assert box == gr.update() and sources == gr.update()  # the text stays in the box
 
@@ -102,13 +121,13 @@ def test_internal_error_is_friendly_logged_and_the_app_keeps_serving(assistant, 
     store = FeedbackStore(tmp_path / "feedback.sqlite3")
     broken = ChatApp(failing_assistant(assistant), store, stream_delay=0, export_dir=tmp_path / "x")
     with caplog.at_level(logging.ERROR, logger="assistant.webapp"):
-        *_, (messages, conversation, box, sources, _) = ask(broken, "Met wie werk ik samen?", lang="nl")
+        *_, (messages, conversation, box, sources) = ask(broken, "Met wie werk ik samen?", lang="nl")
     assert messages[-1]["content"] == label("nl", "internal_error").replace(".", "\\.").replace("(", "\\(")
     assert "disk on fire" not in messages[-1]["content"]
     assert any("disk on fire" in r.exc_text for r in caplog.records if r.exc_text)
     assert label("nl", "sources_error") in sources
     healthy = ChatApp(assistant, store, stream_delay=0, export_dir=tmp_path / "x")
-    *_, (_, after, _, sources, _) = ask(healthy, "Met wie werk ik samen voor logistiek?", conversation, "nl")
+    *_, (_, after, _, sources) = ask(healthy, "Met wie werk ik samen voor logistiek?", conversation, "nl")
     assert len(after) == 2 and after.exchanges[1].answer.citations and "<article" in sources
     assert after.history()[0].question == "Met wie werk ik samen voor logistiek?"  # the failure is no history
 
@@ -202,7 +221,7 @@ def test_a_language_models_draft_streams_as_text_then_the_verified_answer(assist
     assert [s[0][-1]["content"] for s in steps[1:3]] == ["Contact a &lt;b&gt;local",
                                                          "Contact a &lt;b&gt;local&lt;/b&gt; trade union \\[1"]
     assert all(len(s[1]) == 0 for s in steps[:3])  # nothing is kept until the answer is verified
-    messages, conversation, _, sources, _ = steps[-1]
+    messages, conversation, _, sources = steps[-1]
     assert conversation.exchanges[0].answer.citations and 'class="cite"' in messages[-1]["content"]
     assert "<article" in sources
 
@@ -222,10 +241,10 @@ def shown(conversation: Conversation) -> list[tuple]:
 
 def test_conversations_are_kept_in_the_browser_and_come_back_with_their_sources(app):
     kept = None
-    *_, (_, first, _, first_sources, _) = ask(app, "Who should I partner with to verify wage information in Pakistan?")
+    *_, (_, first, _, first_sources) = ask(app, "Who should I partner with to verify wage information in Pakistan?")
     kept, past = app.remember(first, kept)
     first_sources = app.show_sources(first, "en", 1)
-    *_, (_, second, _, _, _) = ask(app, "Met wie werk ik samen voor logistiek?", lang="nl")
+    *_, (_, second, _, _) = ask(app, "Met wie werk ik samen voor logistiek?", lang="nl")
     kept, past = app.remember(second, through_the_browser(kept))
     assert [name for name, _ in past["choices"]] == ["Met wie werk ik samen voor logistiek?",
                                                      "Who should I partner with to verify wage information in Pakistan?"]
@@ -268,8 +287,50 @@ def test_conversations_are_kept_in_the_browser_and_come_back_with_their_sources(
     assert messages == [] and len(gone) == 0
 
 
+def test_a_long_conversation_keeps_its_last_exchanges_with_their_sources_and_the_browser_a_bounded_list(app):
+    questions = [q for _, q in DOCUMENT_EXAMPLES["nl"]]
+    turns = 2 * MAX_EXCHANGES + 3
+    conversation, kept = Conversation(), None
+    for n in range(turns):
+        *_, (messages, conversation, _, sources) = ask(app, questions[n % len(questions)], conversation, "nl")
+        kept, _ = app.remember(conversation, through_the_browser(kept))
+    # the bound: the state, the chat and the browser hold the last MAX_EXCHANGES, however long it runs
+    assert len(conversation) == MAX_EXCHANGES and conversation.dropped == turns - MAX_EXCHANGES
+    assert len(messages) == 2 * MAX_EXCHANGES + 1 and "eerdere: 33" in messages[0]["content"]
+    assert [len(c["exchanges"]) for c in kept["conversations"]] == [MAX_EXCHANGES]
+    assert conversation.name == questions[0]  # it keeps the name its first question gave it
+    # what is shown keeps its sources, under turn numbers that stay put
+    last = conversation.turn(-1)
+    assert last == turns - 1 and f'data-turn="{last}"' in sources and f'href="#src-{last}-1"' in messages[-1]["content"]
+    first_shown = app.show_sources(conversation, "nl", 2)  # the messages after the note
+    assert f'data-turn="{turns - MAX_EXCHANGES}"' in first_shown and "<article" in first_shown
+    assert app.show_sources(conversation, "nl", 0) == gr.update()  # the note has no sources
+    reopened = app.reopen(conversation.id, through_the_browser(kept), "nl")
+    assert reopened[0] == messages and shown(reopened[1]) == shown(conversation) and reopened[2] == sources
+    row, _, _ = app.rate(conversation, "nl", "session-1", len(messages) - 1, True)
+    assert [(r["turn"], r["question"]) for r in app.feedback.rows()] == [(last, conversation.exchanges[-1].question)]
+    assert app.rate(conversation, "nl", "session-1", 0, True)[0] is None  # nor can the note be rated
+
+
+def test_the_browser_keeps_the_most_recent_conversations_within_its_bounds():
+    def conversation(size: int) -> Conversation:
+        c = Conversation()
+        for n in range(size):
+            c = c.add(Exchange(f"Vraag {n}?", error="Sorry"))
+        return c
+
+    kept = None
+    for size in [MAX_EXCHANGES] * 10 + [1] * MAX_CONVERSATIONS:
+        current = conversation(size)
+        kept = saved.remember(through_the_browser(kept), current)
+        sizes = [len(c["exchanges"]) for c in kept["conversations"]]
+        assert sum(sizes) <= MAX_KEPT_EXCHANGES and len(sizes) <= MAX_CONVERSATIONS
+        assert kept["current"] == current.id == kept["conversations"][0]["id"]  # the open one always stays
+    assert sizes == [1] * MAX_CONVERSATIONS  # the long ones, used least recently, went first
+
+
 def test_new_conversation_keeps_the_list_and_leaves_no_empty_entry(app):
-    *_, (_, conv, _, _, _) = ask(app, "Met wie werk ik samen voor logistiek?", lang="nl")
+    *_, (_, conv, _, _) = ask(app, "Met wie werk ik samen voor logistiek?", lang="nl")
     kept, _ = app.remember(conv, None)
     messages, fresh, _, _, _, kept, past, name = app.new_conversation("nl", kept)
     assert messages == [] and len(fresh) == 0 and fresh.id != conv.id
@@ -288,7 +349,7 @@ def test_a_broken_or_foreign_browser_value_starts_afresh(app):
 @pytest.mark.parametrize("lang", ["en", "nl"])
 def test_every_example_question_is_answered_from_its_document_in_the_interface_language(app, lang):
     for doc_id, question in DOCUMENT_EXAMPLES[lang]:
-        *_, (_, conversation, _, sources, _) = ask(app, question, lang=lang)
+        *_, (_, conversation, _, sources) = ask(app, question, lang=lang)
         answer = conversation.exchanges[0].answer
         assert not answer.abstained and answer.lang == lang, question
         assert doc_id in {p.doc_id for p in answer.citations}, (question, [p.doc_id for p in answer.citations])
