@@ -29,7 +29,8 @@ from .text import detect_language, tokenize
 
 logger = logging.getLogger(__name__)
 
-#: Bump when cleaning or chunking changes in a way that should be visible in build.json.
+#: Bump when cleaning, chunking or the records made of the passages (``indexing.records_for``) change: an
+#: index whose build info is unchanged is not re-synced on load.
 PIPELINE_VERSION = 1
 
 
@@ -82,7 +83,8 @@ class Assistant:
             "glossary": {"file": str(settings.glossary_path), "sha256": glossary.digest, "entries": len(glossary)},
             "vocabulary": {"file": str(settings.vocabulary_path), "sha256": vocabulary.digest, "entries": len(vocabulary)}
             if (vocabulary := glossary.vocabulary) else None,
-            "translations": {"folder": str(settings.translations_path), "sentences": len(glossary.sentences)},
+            "translations": {"folder": str(settings.translations_path), "sentences": len(glossary.sentences),
+                             "sha256": glossary.sentences_digest},
             "documents": {d.id: {"file": d.file, "sha256": d.sha256, "lang": d.lang} for d in documents},
         }
         report = sync_index(store, chunks, embedder, glossary, build_info, settings.cross_lingual_gloss, progress,

@@ -1,4 +1,4 @@
-"""The checksum build.json keeps of the vectors, computed from records in memory."""
+"""The pieces of the index check that need no index: the vectors' checksum and the comparison of build infos."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from assistant.index_check import records_digest
+from assistant.indexing import up_to_date
 
 
 def digest_one_by_one(ids: list[str], vectors: np.ndarray) -> str:
@@ -29,3 +30,11 @@ def test_the_checksum_of_records_in_memory_is_the_one_build_json_keeps(n):
     changed = vectors.copy()
     changed[-1, 0] += 1e-3
     assert records_digest(ids, changed) != records_digest(ids, vectors)
+
+
+def test_build_infos_compare_by_their_inputs():
+    recorded = {"model": {"name": "m"}, "chunking": [1, 2], "records": 7, "built_at": "then", "vectors_sha256": "x"}
+    assert up_to_date(recorded, {"model": {"name": "m"}, "chunking": (1, 2)})
+    assert not up_to_date(recorded, {"model": {"name": "other"}, "chunking": (1, 2)})
+    assert not up_to_date(recorded, {"model": {"name": "m"}, "chunking": (1, 2), "translations": {"sha256": "y"}})
+    assert not up_to_date({}, {"model": {"name": "m"}})
