@@ -24,7 +24,7 @@ from .glossary import Glossary
 from .indexing import SENTENCE_SUFFIX, record_id
 from .items import item_lists, item_references, resolve
 from .lexical import LexicalIndex, query_terms, translated_terms
-from .store import VectorStore
+from .store import Contents, VectorStore
 from .text import (LANGUAGES, STOPWORDS, detect_language, is_everyday, label_term, labelled_mentions,
                    lexical_terms, split_compound, stem_words, tokenize)
 
@@ -142,7 +142,10 @@ class Retriever:
         glossary: Glossary,
         translations: dict[str, set[str]],
         settings,
+        contents: Contents | None = None,
     ) -> None:
+        """``contents``: the store's records, when the caller has read them already (else they are read from
+        ``store``, in one pass)."""
         self.chunks = {c.id: c for c in chunks}
         self.store = store
         self.embedder = embedder
@@ -161,17 +164,20 @@ class Retriever:
                       if settings.cross_lingual_gloss and c.lang != "en" and not self.has_version(c.doc_id, "en")}
         self.lexical = LexicalIndex.build([(c.id, c.lang, texts[c.id]) for c in chunks], renderings)
         self._terms = dict(zip(self.lexical.ids, self.lexical.terms))
-        # Which passage each vector belongs to, and what it is (passage, gloss, sentence, sentence gloss).
-        self._records = {rid: (meta.get("chunk_id", rid), str(meta.get("kind", "passage")))
-                         for rid, meta in store.metadata().items()}
-        self._vector_ids, self._matrix = store.vectors() if len(self._records) <= MAX_EXACT_RECORDS else ([], None)
+        contents = store.contents() if contents is None else contents
+        # Up to MAX_EXACT_RECORDS vectors are searched in memory; past that, Chroma is asked, and its record
+        # ids are mapped to their passage and kind (passage, gloss, sentence, sentence gloss).
+        exact = len(contents) <= MAX_EXACT_RECORDS
+        self._records = {} if exact else dict(zip(contents.ids, zip(contents.chunk_ids, contents.kinds)))
+        self._vector_ids, self._matrix = (contents.ids, contents.vectors) if exact else ([], None)
         self._rows = {rid: row for row, rid in enumerate(self._vector_ids)}
         # For the exact search: each row's passage (an index into _chunk_ids, -1 for none) and level.
         self._chunk_ids = list(self.chunks)
         position = {cid: i for i, cid in enumerate(self._chunk_ids)}
-        owners = [self._records.get(rid, (rid, "passage")) for rid in self._vector_ids]
-        self._row_chunk = np.array([position.get(cid, -1) for cid, _ in owners], dtype=np.int64)
-        self._row_sentence = np.array([kind.startswith("sentence") for _, kind in owners], dtype=bool)
+        self._row_chunk = np.array([position.get(cid, -1) for cid in contents.chunk_ids] if exact else [],
+                                   dtype=np.int64)
+        self._row_sentence = np.array([kind.startswith("sentence") for kind in contents.kinds] if exact else [],
+                                      dtype=bool)
         self._parallel = self._parallel_passages(chunks)
         # Passages next to each other in one section, for the neighbour bonus in ``rank``.
         self._neighbours: dict[str, list[str]] = {}

@@ -26,7 +26,7 @@ import numpy as np
 
 from . import index_check
 from .errors import StoreError
-from .index_check import _PAGE, BUILD_INFO, COLLECTION, VECTORS_DIGEST, vector_digest
+from .index_check import _PAGE, BUILD_INFO, COLLECTION, VECTORS_DIGEST, records_digest, vector_digest
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,32 @@ class Record:
     id: str
     document: str
     metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Contents:
+    """Every record of a store, from one paged read: its id, the passage it belongs to (``chunk_ids``), its
+    kind ("passage", "gloss", "sentence", "sentence gloss") and its vector (row ``i`` of ``vectors``, float32).
+
+    >>> Contents.empty().digest() == records_digest([], np.zeros((0, 0), dtype=np.float32))
+    True
+    """
+
+    ids: list[str]
+    chunk_ids: list[str]
+    kinds: list[str]
+    vectors: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Contents:
+        return cls([], [], [], np.zeros((0, 0), dtype=np.float32))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def digest(self) -> str:
+        """The checksum build.json keeps of the vectors (``vectors_sha256``)."""
+        return records_digest(self.ids, self.vectors)
 
 
 class VectorStore:
@@ -89,7 +115,10 @@ class VectorStore:
         return {rid for page in self._pages([]) for rid in page["ids"]}
 
     def count(self) -> int:
-        return self._collection.count()
+        try:
+            return self._collection.count()
+        except Exception as exc:  # chromadb raises many unrelated types for damaged files
+            raise StoreError(f"{self.location}: cannot read the index ({type(exc).__name__}: {str(exc)[:160]})") from exc
 
     def add(self, records: list[Record], vectors: np.ndarray) -> None:
         for start in range(0, len(records), _BATCH):
@@ -109,24 +138,50 @@ class VectorStore:
     def metadata(self) -> dict[str, dict[str, Any]]:
         return {rid: meta for page in self._pages(["metadatas"]) for rid, meta in zip(page["ids"], page["metadatas"])}
 
-    def _pages(self, include: list[str]):
+    def _pages(self, include: list[str], total: int | None = None):
         """Every record, a page at a time: one ``get`` of all records fails past ~32k ("too many SQL variables")."""
-        for offset in range(0, self.count(), _PAGE):
-            yield self._collection.get(include=include, limit=_PAGE, offset=offset)
+        for offset in range(0, self.count() if total is None else total, _PAGE):
+            try:
+                page = self._collection.get(include=include, limit=_PAGE, offset=offset)
+            except Exception as exc:  # chromadb raises many unrelated types for damaged files
+                raise StoreError(f"{self.location}: cannot read the index ({type(exc).__name__}: "
+                                 f"{str(exc)[:160]})") from exc
+            yield page
 
     def delete(self, ids: list[str]) -> None:
         for start in range(0, len(ids), _BATCH):
             self._collection.delete(ids=ids[start : start + _BATCH])
 
-    def vectors(self) -> tuple[list[str], np.ndarray]:
-        """Every record id with its vector (rows in the same order), for exact search in memory."""
+    def contents(self) -> Contents:
+        """Every record with its passage, kind and vector, read a page at a time. Each page's vectors go
+        straight into one float32 matrix (Chroma hands them over as float64), and of the metadata only the
+        passage and kind are kept: at 100k passages the whole metadata dicts alone took hundreds of MB."""
+        total = self.count()
         ids: list[str] = []
-        rows: list[np.ndarray] = []
-        for page in self._pages(["embeddings"]):
-            if page["embeddings"] is not None and len(page["ids"]):
-                ids += page["ids"]
-                rows.append(np.asarray(page["embeddings"], dtype=np.float32))
-        return ids, (np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32))
+        chunk_ids: list[str] = []
+        kinds: dict[str, str] = {}  # one string object per kind
+        record_kinds: list[str] = []
+        matrix: np.ndarray | None = None
+        for page in self._pages(["metadatas", "embeddings"], total):
+            start, count = len(ids), len(page["ids"])
+            if not count:
+                continue
+            vectors = np.asarray(page["embeddings"], dtype=np.float32).reshape(count, -1)
+            if matrix is None or start + count > len(matrix):  # the first page (or records added meanwhile)
+                grown = np.empty((max(total, start + count), vectors.shape[1]), dtype=np.float32)
+                if matrix is not None:
+                    grown[:start] = matrix[:start]
+                matrix = grown
+            matrix[start : start + count] = vectors
+            ids += page["ids"]
+            for rid, meta in zip(page["ids"], page["metadatas"]):
+                meta = meta or {}
+                chunk_ids.append(meta.get("chunk_id", rid))
+                kind = str(meta.get("kind", "passage"))
+                record_kinds.append(kinds.setdefault(kind, kind))
+        if matrix is None:
+            return Contents.empty()
+        return Contents(ids, chunk_ids, record_kinds, matrix[: len(ids)])
 
     def query(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
         """(record id, cosine similarity), most similar first."""
