@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import shutil
 import subprocess
@@ -27,12 +26,11 @@ import numpy as np
 from . import index_check
 from .errors import StoreError
 from .index_check import _PAGE, BUILD_INFO, COLLECTION, VECTORS_DIGEST, records_digest, vector_digest
+from .staging import recover, staging_folder, swap
 
 logger = logging.getLogger(__name__)
 
 BUILD_INFO_KEY = "build_info"  # the collection metadata key of build.json on a Chroma server
-#: A rebuild happens in a sibling folder ``.<name>.rebuilding-<pid>`` that replaces the index once complete.
-STAGING = ".rebuilding-"
 _BATCH = 1000
 
 
@@ -288,13 +286,13 @@ def open_store(path: Path, rebuild: bool = False, url: str = "") -> VectorStore:
     """
     if url:
         return VectorStore(path, url=url, fresh=rebuild)
-    _recover(path)
+    recover(path)
     problem = check_index(path)
     if problem:
         logger.warning("%s: the index is damaged (%s); rebuilding it in a fresh folder", path, problem)
     elif not (rebuild and path.exists()):
         return VectorStore(path)
-    staging = path.with_name(f".{path.name}{STAGING}{os.getpid()}")
+    staging = staging_folder(path)
     if staging.exists():
         shutil.rmtree(staging)
     return VectorStore(staging)
@@ -305,42 +303,6 @@ def commit_store(store: VectorStore, path: Path) -> VectorStore:
     if store.path == path:
         return store
     store.close()
-    _swap(store.path, path)
+    swap(store.path, path)
     logger.info("%s: rebuilt index in place", path)
     return VectorStore(path)
-
-
-def _swap(staging: Path, path: Path) -> None:
-    """Put the complete ``staging`` folder at ``path``. Between the two renames a kill leaves the complete
-    staging folder and no index: ``_recover`` finishes the move on the next load."""
-    old = path.with_name(f".{path.name}.replaced-{os.getpid()}")
-    if path.exists():
-        path.rename(old)
-    staging.rename(path)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _recover(path: Path) -> None:
-    """Finish or clear what an interrupted rebuild left beside ``path``: a complete staging folder (it
-    has build.json, written last) replaces the index; the rest is removed unless its process still runs."""
-    for folder in sorted(path.parent.glob(f".{path.name}.*-*")) if path.parent.is_dir() else ():
-        pid = folder.name.rsplit("-", 1)[-1]
-        if not pid.isdigit() or _running(int(pid)) or not folder.exists():
-            continue
-        if folder.name.startswith(f".{path.name}{STAGING}") and (folder / BUILD_INFO).is_file():
-            logger.warning("%s: finishing an interrupted rebuild", path)
-            _swap(folder, path)
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def _running(pid: int) -> bool:
-    if pid == os.getpid():
-        return False  # this process starts no rebuild while another of its own is unfinished
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True
-    return True
