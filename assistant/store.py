@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from . import index_check
+from . import index_check, verified
 from .errors import StoreError
 from .index_check import _PAGE, BUILD_INFO, COLLECTION, VECTORS_DIGEST, records_digest, vector_digest
 from .staging import recover, staging_folder, swap
@@ -107,6 +107,10 @@ class VectorStore:
                 raise StoreError(f"cannot use the Chroma server at {self.url} ({type(exc).__name__}: {exc}); start "
                                  "it with 'chroma run --path <folder> --host <host> --port <port>', or unset "
                                  "ASSISTANT_CHROMA_URL to use the embedded index folder") from exc
+            if hasattr(self, "_client"):
+                self._client.close()
+            else:
+                _forget_failed_client(path)
             raise StoreError(f"{path}: cannot open the index ({exc}); delete the folder and run 'assistant index'") from exc
 
     def ids(self) -> set[str]:
@@ -222,6 +226,17 @@ class VectorStore:
         self._client.close()
 
 
+def _forget_failed_client(path: Path) -> None:
+    """Chroma keeps one client system per folder in the process and keeps it even when starting it failed
+    (as on a damaged chroma.sqlite3): every later client of that folder, such as the index rebuilt there,
+    would then fail too ("'RustBindingsAPI' object has no attribute 'bindings'"). Drop the failed one,
+    unless a working client holds it."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    if not SharedSystemClient._identifier_to_refcount.get(str(path)):
+        SharedSystemClient._identifier_to_system.pop(str(path), None)
+
+
 def _server_address(url: str) -> dict[str, Any]:
     """HttpClient arguments for ``http(s)://host[:port]`` (Chroma's default port is 8000)."""
     parts = urlsplit(url)
@@ -240,24 +255,30 @@ def check_index(path: Path) -> str | None:
 
     >>> check_index(Path("/nonexistent"))
     """
-    if not path.exists():
-        return None
-    if not path.is_dir():
-        return "it is not a folder"
-    info_path = path / BUILD_INFO
-    info: dict[str, Any] = {}
-    if info_path.exists():
-        if not info_path.is_file():
-            return f"{BUILD_INFO} is not a file"
-        try:
-            info = json.loads(info_path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return f"{BUILD_INFO} is unreadable ({type(exc).__name__})"
-        if not isinstance(info, dict):
-            return f"{BUILD_INFO} holds no object"
-    if not info:
-        return None  # a first build that did not finish: the next sync completes it
+    info, problem = _recorded_build(path)
+    if problem or not info:
+        return problem  # no build.json: a first build that did not finish, which the next sync completes
     return _check_records_apart(path, info)
+
+
+def _recorded_build(path: Path) -> tuple[dict[str, Any], str | None]:
+    """build.json of the index folder at ``path`` ({} when there is none), or what is wrong with it."""
+    if not path.exists():
+        return {}, None
+    if not path.is_dir():
+        return {}, "it is not a folder"
+    info_path = path / BUILD_INFO
+    if not info_path.exists():
+        return {}, None
+    if not info_path.is_file():
+        return {}, f"{BUILD_INFO} is not a file"
+    try:
+        info = json.loads(info_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return {}, f"{BUILD_INFO} is unreadable ({type(exc).__name__})"
+    if not isinstance(info, dict):
+        return {}, f"{BUILD_INFO} holds no object"
+    return info, None
 
 
 def _check_records_apart(path: Path, info: dict[str, Any]) -> str | None:
@@ -276,26 +297,78 @@ def _check_records_apart(path: Path, info: dict[str, Any]) -> str | None:
         return "Chroma's check printed nothing readable"
 
 
-def open_store(path: Path, rebuild: bool = False, url: str = "") -> VectorStore:
-    """The store to sync: the index at ``path`` when it is sound, else a fresh staging folder beside it
-    (also for ``rebuild``). ``commit_store`` puts a staged store in place once the sync is complete, so a
-    damaged or old index stays as it was until its replacement is whole, and a kill loses nothing.
-    With ``url``, the collection named after ``path`` on that Chroma server (the server keeps its files).
+def _contents_problem(contents: Contents, info: dict[str, Any]) -> str | None:
+    """What the records read in-process contradict in build.json: its record count or its vectors' checksum."""
+    expected = info.get("records")
+    if isinstance(expected, int) and len(contents) != expected:
+        return f"it holds {len(contents)} records where {BUILD_INFO} says {expected}"
+    recorded = info.get(VECTORS_DIGEST)
+    if recorded is not None and contents.digest() != recorded:
+        return f"its stored vectors do not match the checksum in {BUILD_INFO}"
+    return None
 
-    >>> store = commit_store(sync(open_store(path)), path)            # doctest: +SKIP
+
+def _open_sound(path: Path) -> tuple[VectorStore | None, Contents, str | None]:
+    """The index at ``path`` with its records when it is sound (or not built yet), else what is wrong.
+
+    The child-process check (``check_index``) runs unless the HNSW files are as last verified; the record
+    count and the vectors' checksum are compared with build.json in-process every time (the read that
+    gives them is the one the retriever needs anyway). A passing check stamps the folder as verified.
+    """
+    info, problem = _recorded_build(path)
+    stamped = bool(info) and not problem and verified.matches(path)
+    if info and not problem and not stamped:
+        problem = _check_records_apart(path, info)
+    if problem:
+        return None, Contents.empty(), problem
+    store = None
+    try:
+        store = VectorStore(path)
+        contents = store.contents()
+    except StoreError as exc:  # a broken SQLite file (the stamp covers only the HNSW files)
+        if store is not None:
+            store.close()
+        cause = exc.__cause__ or exc
+        return None, Contents.empty(), f"Chroma cannot read it ({type(cause).__name__}: {str(cause)[:160]})"
+    problem = _contents_problem(contents, info) if info else None
+    if problem:
+        store.close()
+        return None, Contents.empty(), problem
+    if info and not stamped:
+        verified.record(path)
+    return store, contents, None
+
+
+def open_store(path: Path, rebuild: bool = False, url: str = "") -> tuple[VectorStore, Contents]:
+    """The store to sync, with its records: the index at ``path`` when it is sound, else a fresh staging
+    folder beside it (also for ``rebuild``). ``commit_store`` puts a staged store in place once the sync is
+    complete, so a damaged or old index stays as it was until its replacement is whole, and a kill loses
+    nothing. With ``url``, the collection named after ``path`` on that Chroma server (the server keeps its
+    files, and nothing is checked).
+
+    >>> store, contents = open_store(path)                              # doctest: +SKIP
+    >>> store = commit_store(sync(store), path)                         # doctest: +SKIP
     """
     if url:
-        return VectorStore(path, url=url, fresh=rebuild)
+        store = VectorStore(path, url=url, fresh=rebuild)
+        return store, store.contents()
     recover(path)
-    problem = check_index(path)
-    if problem:
+    if not (rebuild and path.exists()):  # a rebuild replaces the index whatever its state: no need to check it
+        store, contents, problem = _open_sound(path)
+        if store is not None:
+            return store, contents
         logger.warning("%s: the index is damaged (%s); rebuilding it in a fresh folder", path, problem)
-    elif not (rebuild and path.exists()):
-        return VectorStore(path)
     staging = staging_folder(path)
     if staging.exists():
         shutil.rmtree(staging)
-    return VectorStore(staging)
+    return VectorStore(staging), Contents.empty()
+
+
+def mark_verified(store: VectorStore) -> None:
+    """Stamp the folder of ``store`` as verified after this process wrote it (a sync): the next load skips
+    the child-process check until the HNSW files change. Nothing to stamp on a Chroma server."""
+    if not store.url:
+        verified.record(store.path)
 
 
 def commit_store(store: VectorStore, path: Path) -> VectorStore:

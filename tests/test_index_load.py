@@ -1,17 +1,22 @@
-"""Loading a built index: nothing is done to an index that is up to date, and any change of an input
-re-syncs it. Real Chroma indexes (the one-document corpus of test_index_damage), the real model."""
+"""Loading a built index: nothing is done to an index that is up to date, any change of an input re-syncs
+it, and the child-process check of the HNSW files runs only when they differ from the stamp of the last
+check that passed. Real Chroma indexes (the one-document corpus of test_index_damage, and a copy of the
+session's full index where HNSW files are needed), the real model."""
 
 from __future__ import annotations
 
 import json
+import logging
+import shutil
 from pathlib import Path
 
 import pytest
 
-from assistant import Assistant
-from assistant.store import BUILD_INFO
+from assistant import Assistant, store
+from assistant.store import BUILD_INFO, open_store
+from assistant.verified import STAMP
 
-from .test_index_damage import QUESTION, SMALL, small_corpus
+from .test_index_damage import HNSW_DAMAGE, QUESTION, SMALL, hnsw_folder, small_corpus
 
 pytestmark = pytest.mark.slow
 
@@ -27,22 +32,37 @@ def small(tmp_path) -> tuple[Path, Path]:
     return tmp_path / "corpus", loaded.store.path
 
 
+@pytest.fixture
+def child_checks(monkeypatch) -> list[Path]:
+    """The folders the child-process check runs on (it still runs)."""
+    checked: list[Path] = []
+    check = store._check_records_apart
+
+    def counted(path, info):
+        checked.append(path)
+        return check(path, info)
+
+    monkeypatch.setattr(store, "_check_records_apart", counted)
+    return checked
+
+
 def load(corpus: Path, path: Path) -> Assistant:
     loaded = Assistant.load(corpus_dir=corpus, index_dir=path.parent, **SMALL)
     loaded.store.close()
     return loaded
 
 
-def mtime(path: Path) -> int:
-    return (path / BUILD_INFO).stat().st_mtime_ns
+def mtimes(path: Path) -> dict[str, int]:
+    return {name: (path / name).stat().st_mtime_ns for name in (BUILD_INFO, STAMP)}
 
 
-def test_an_index_that_is_up_to_date_is_left_alone(small):
+def test_an_index_that_is_up_to_date_is_left_alone(small, child_checks):
     corpus, path = small
-    before = mtime(path)
+    before = mtimes(path)
     loaded = Assistant.load(corpus_dir=corpus, index_dir=path.parent, **SMALL)
     assert not loaded.report.synced and loaded.report.records == json.loads((path / BUILD_INFO).read_text())["records"]
-    assert mtime(path) == before  # build.json not rewritten
+    assert mtimes(path) == before  # build.json and the stamp not rewritten
+    assert child_checks == []  # the HNSW files are as stamped after the build
     assert loaded.retrieve(QUESTION, k=1)[0].doc_id == "case-minimumloon-sindh"
     loaded.store.close()
 
@@ -64,14 +84,15 @@ CHANGES = {
 
 
 @pytest.mark.parametrize("change", list(CHANGES))
-def test_a_changed_input_re_syncs_the_index(small, change):
+def test_a_changed_input_re_syncs_the_index(small, change, child_checks):
     corpus, path = small
-    before = mtime(path)
+    before = mtimes(path)
     CHANGES[change](corpus)
     changed = load(corpus, path)
     assert changed.report.synced and changed.report.embedded >= 1  # what the change made new is embedded
-    assert mtime(path) != before
-    assert not load(corpus, path).report.synced
+    assert mtimes(path)[BUILD_INFO] != before[BUILD_INFO] and mtimes(path)[STAMP] != before[STAMP]
+    again = load(corpus, path)
+    assert not again.report.synced and child_checks == []  # the sync stamped what it wrote
 
 
 def test_a_changed_glossary_re_syncs_the_index(small):
@@ -82,3 +103,25 @@ def test_a_changed_glossary_re_syncs_the_index(small):
     assert changed.report.synced
     assert json.loads((path / BUILD_INFO).read_text())["glossary"]["sha256"] == changed.glossary.digest
     assert not load(corpus, path).report.synced
+
+
+@pytest.fixture
+def full(assistant, tmp_path) -> Path:
+    """A copy of the session's full index (1,448 records: Chroma has written HNSW files), as stamped by its build."""
+    shutil.copytree(assistant.store.path, tmp_path / "index" / assistant.store.path.name)
+    return tmp_path / "index" / assistant.store.path.name
+
+
+def test_hnsw_files_as_stamped_are_not_checked_again_but_damaged_ones_are(full, child_checks, caplog):
+    assert hnsw_folder(full).is_dir() and (hnsw_folder(full) / "data_level0.bin").is_file()
+    sound, contents = open_store(full)
+    assert sound.path == full and child_checks == [] and len(contents) == sound.count()
+    sound.close()
+
+    HNSW_DAMAGE["HNSW vectors zeroed"](full)  # the same size, a new modification time
+    with caplog.at_level(logging.WARNING, logger="assistant.store"):
+        staged, contents = open_store(full)
+    assert child_checks == [full]
+    assert staged.path != full and len(contents) == 0  # a fresh folder to rebuild in
+    assert [r for r in caplog.records if "damaged" in r.getMessage() and "Chroma cannot read it" in r.getMessage()]
+    staged.close()

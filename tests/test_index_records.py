@@ -1,14 +1,18 @@
-"""The pieces of the index check that need no index: the vectors' checksum and the comparison of build infos."""
+"""The pieces of the index check that need no index: the vectors' checksum, the comparison of build infos,
+and the stamp of verified HNSW files (in a temp folder)."""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 
 import numpy as np
 import pytest
 
 from assistant.index_check import records_digest
 from assistant.indexing import up_to_date
+from assistant.verified import STAMP, matches, record
 
 
 def digest_one_by_one(ids: list[str], vectors: np.ndarray) -> str:
@@ -38,3 +42,34 @@ def test_build_infos_compare_by_their_inputs():
     assert not up_to_date(recorded, {"model": {"name": "other"}, "chunking": (1, 2)})
     assert not up_to_date(recorded, {"model": {"name": "m"}, "chunking": (1, 2), "translations": {"sha256": "y"}})
     assert not up_to_date({}, {"model": {"name": "m"}})
+
+
+def test_the_stamp_covers_the_hnsw_files_only(tmp_path):
+    segment = tmp_path / "8f0c-segment"
+    segment.mkdir()
+    (segment / "data_level0.bin").write_bytes(b"\1" * 64)
+    (segment / "header.bin").write_bytes(b"\2" * 8)
+    (tmp_path / "chroma.sqlite3").write_bytes(b"db")
+    (tmp_path / "build.json").write_text("{}")
+    assert not matches(tmp_path)  # never verified
+    record(tmp_path)
+    assert matches(tmp_path) and json.loads((tmp_path / STAMP).read_text())["files"].keys() == {
+        "8f0c-segment/data_level0.bin", "8f0c-segment/header.bin"}
+
+    (tmp_path / "chroma.sqlite3").write_bytes(b"rewritten on every open")
+    (tmp_path / "build.json").write_text('{"records": 1}')
+    assert matches(tmp_path)  # checked in-process on every load instead
+
+    data = segment / "data_level0.bin"
+    stat = data.stat()
+    data.write_bytes(b"\0" * 64)  # same size
+    os.utime(data, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
+    assert not matches(tmp_path)
+    record(tmp_path)
+    (segment / "link_lists.bin").write_bytes(b"")  # a new file
+    assert not matches(tmp_path)
+    record(tmp_path)
+    (segment / "header.bin").unlink()
+    assert not matches(tmp_path)
+    (tmp_path / STAMP).write_text("{not json")
+    assert not matches(tmp_path)
