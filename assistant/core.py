@@ -22,7 +22,7 @@ from .embedding import Embedder, load_embedder
 from .generation import GenerativeAnswerer, make_chat_model
 from .glossary import Glossary
 from .inputs import passages_wanted, question_language, retrieval_mode
-from .indexing import BuildReport, Progress, sync_index
+from .indexing import BuildReport, Progress, record_owner, sync_index
 from .retrieval import Mode, Passage, Retriever
 from .store import VectorStore, commit_store, mark_verified, open_store
 from .text import detect_language, tokenize
@@ -47,11 +47,11 @@ def open_index(settings: Settings, chunks: list[Chunk], embedder: Embedder, glos
     """
     # One folder (or, on a Chroma server, one collection of that name) per model configuration.
     path = settings.index_dir / embedder.slug
-    store, contents = open_store(path, rebuild, settings.chroma_url)
+    store, contents = open_store(path, rebuild, settings.chroma_url, record_owner)
     report = sync_index(store, chunks, embedder, glossary, build_info, settings.cross_lingual_gloss, progress,
                         settings.sentence_vectors)
     if report.synced:
-        contents = store.contents()  # what the sync made of it (the sync itself reads only metadata)
+        contents = store.contents(record_owner)  # what the sync made of it (the sync itself reads only metadata)
     store = commit_store(store, path)  # a complete rebuild replaces the old folder only now
     if report.synced:
         mark_verified(store)  # vectors this process wrote and checksummed: no child-process check next time

@@ -59,6 +59,20 @@ class BuildReport:
         )
 
 
+def record_owner(record_id: str) -> tuple[str, str] | None:
+    """A record's passage and kind as its id tells them: a passage's record has the passage's id, a gloss's
+    the passage's id + GLOSS_SUFFIX + a digest; None for a sentence record (keyed by document and text,
+    only its metadata names its passage).
+
+    >>> record_owner("doc:ab12"), record_owner("doc:ab12~gloss-0f1e"), record_owner("doc~sent-0f1e")
+    (('doc:ab12', 'passage'), ('doc:ab12', 'gloss'), None)
+    """
+    if SENTENCE_SUFFIX in record_id:
+        return None
+    passage, gloss, _ = record_id.partition(GLOSS_SUFFIX)
+    return passage, "gloss" if gloss else "passage"
+
+
 def _metadata(chunk: Chunk, kind: str) -> dict[str, Any]:
     return {
         "kind": kind, "chunk_id": chunk.id, "doc_id": chunk.doc_id, "title": chunk.title, "lang": chunk.lang,

@@ -21,7 +21,7 @@ from .chunking import Chunk, split_sentences
 from .cleaning import FURNITURE_ROLES
 from .embedding import Embedder
 from .glossary import Glossary
-from .indexing import SENTENCE_SUFFIX, record_id
+from .indexing import SENTENCE_SUFFIX, record_id, record_owner
 from .items import item_lists, item_references, resolve
 from .lexical import LexicalIndex, query_terms, translated_terms
 from .store import Contents, VectorStore
@@ -175,7 +175,7 @@ class Retriever:
                       if settings.cross_lingual_gloss and c.lang != "en" and not self.has_version(c.doc_id, "en")}
         self.lexical = LexicalIndex.build([(c.id, c.lang, texts[c.id]) for c in chunks], renderings)
         self._terms = dict(zip(self.lexical.ids, self.lexical.terms))
-        contents = store.contents() if contents is None else contents
+        contents = store.contents(record_owner) if contents is None else contents
         # Up to MAX_EXACT_RECORDS vectors are searched in memory; past that, Chroma is asked, and its record
         # ids are mapped to their passage and kind (passage, gloss, sentence, sentence gloss).
         exact = len(contents) <= MAX_EXACT_RECORDS

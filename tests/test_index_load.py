@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, store
+from assistant.indexing import record_owner
 from assistant.store import BUILD_INFO, open_store
 from assistant.verified import STAMP
 
@@ -125,3 +126,12 @@ def test_hnsw_files_as_stamped_are_not_checked_again_but_damaged_ones_are(full, 
     assert staged.path != full and len(contents) == 0  # a fresh folder to rebuild in
     assert [r for r in caplog.records if "damaged" in r.getMessage() and "Chroma cannot read it" in r.getMessage()]
     staged.close()
+
+
+def test_records_whose_ids_name_their_passage_are_read_without_their_metadata(assistant):
+    read_whole = assistant.store.contents()
+    read_lean = assistant.store.contents(record_owner)  # as the load reads them
+    assert set(read_whole.kinds) == {"passage", "gloss", "sentence", "sentence gloss"}
+    assert (read_lean.ids, read_lean.chunk_ids, read_lean.kinds) == (read_whole.ids, read_whole.chunk_ids,
+                                                                     read_whole.kinds)
+    assert (read_lean.vectors == read_whole.vectors).all()
