@@ -22,22 +22,53 @@ from .embedding import Embedder, load_embedder
 from .generation import GenerativeAnswerer, make_chat_model
 from .glossary import Glossary
 from .inputs import passages_wanted, question_language, retrieval_mode
-from .indexing import BuildReport, Progress, sync_index
+from .indexing import BuildReport, Progress, record_owner, sync_index
 from .retrieval import Mode, Passage, Retriever
-from .store import VectorStore, commit_store, open_store
+from .store import VectorStore, commit_store, mark_verified, open_store
 from .text import detect_language, tokenize
 
 logger = logging.getLogger(__name__)
 
-#: Bump when cleaning or chunking changes in a way that should be visible in build.json.
+#: Bump when cleaning, chunking or the records made of the passages (``indexing.records_for``) change: an
+#: index whose build info is unchanged is not re-synced on load.
 PIPELINE_VERSION = 1
+WARM_UP_QUESTIONS = ("Who can help with supplier dialogue?", "Met wie werk ik samen aan de dialoog?")
+
+
+def open_index(settings: Settings, chunks: list[Chunk], embedder: Embedder, glossary: Glossary,
+               build_info: dict[str, Any], translations: dict[str, set[str]], rebuild: bool = False,
+               progress: Progress | None = None) -> tuple[VectorStore, BuildReport, Retriever]:
+    """The load path of ``Assistant.load`` from the index on: open the index of ``embedder``'s configuration
+    and check it (a damaged one, or any with ``rebuild``, is rebuilt beside it), bring it up to date with
+    ``chunks`` (nothing is done when it already is), and build the retriever over the records read while
+    checking, warmed up. scripts/scale.py times this with synthetic passages.
+
+    >>> store, report, retriever = open_index(settings, chunks, embedder, glossary, info, {})  # doctest: +SKIP
+    """
+    # One folder (or, on a Chroma server, one collection of that name) per model configuration.
+    path = settings.index_dir / embedder.slug
+    store, contents = open_store(path, rebuild, settings.chroma_url, record_owner)
+    report = sync_index(store, chunks, embedder, glossary, build_info, settings.cross_lingual_gloss, progress,
+                        settings.sentence_vectors)
+    if report.synced:
+        contents = store.contents(record_owner)  # what the sync made of it (the sync itself reads only metadata)
+    store = commit_store(store, path)  # a complete rebuild replaces the old folder only now
+    if report.synced:
+        mark_verified(store)  # vectors this process wrote and checksummed: no child-process check next time
+    report = replace(report, path=store.location)  # the folder, or the server and collection
+    retriever = Retriever(chunks, store, embedder, glossary, translations, settings, contents)
+    del contents  # the retriever keeps what it needs (the vectors, while it searches them in memory)
+    for warm_up in WARM_UP_QUESTIONS:
+        retriever.search(warm_up, k=1)  # load the language detector, lexicons and model kernels now
+    return store, report, retriever
 
 
 class Assistant:
     """The public entry point. ``Assistant.load()`` builds or updates the index when needed."""
 
     def __init__(self, settings: Settings, documents: list[Document], chunks: list[Chunk], embedder: Embedder,
-                 store: VectorStore, glossary: Glossary, report: BuildReport, answerer: Answerer | None = None) -> None:
+                 store: VectorStore, glossary: Glossary, report: BuildReport, answerer: Answerer | None = None,
+                 retriever: Retriever | None = None) -> None:
         self.settings = settings
         self.documents = documents
         self.chunks = chunks
@@ -45,7 +76,7 @@ class Assistant:
         self.store = store
         self.glossary = glossary
         self.report = report
-        self.retriever = Retriever(chunks, store, embedder, glossary, translations(documents), settings)
+        self.retriever = retriever or Retriever(chunks, store, embedder, glossary, translations(documents), settings)
         self.answerer: Answerer = answerer or self._default_answerer()
 
     def _default_answerer(self) -> Answerer:
@@ -68,10 +99,6 @@ class Assistant:
         chunk_settings = ChunkSettings.from_settings(settings)
         chunks = [chunk for doc in documents for chunk in chunk_document(doc, chunk_settings)]
         embedder = load_embedder(settings)
-        # One folder (or, on a Chroma server, one collection of that name) per model configuration; a
-        # damaged folder (or any, with rebuild) is rebuilt beside it.
-        path = settings.index_dir / embedder.slug
-        store = open_store(path, rebuild, settings.chroma_url)
         build_info = {
             "pipeline_version": PIPELINE_VERSION,
             "model": {"name": embedder.name, "fingerprint": embedder.fingerprint,
@@ -82,17 +109,13 @@ class Assistant:
             "glossary": {"file": str(settings.glossary_path), "sha256": glossary.digest, "entries": len(glossary)},
             "vocabulary": {"file": str(settings.vocabulary_path), "sha256": vocabulary.digest, "entries": len(vocabulary)}
             if (vocabulary := glossary.vocabulary) else None,
-            "translations": {"folder": str(settings.translations_path), "sentences": len(glossary.sentences)},
+            "translations": {"folder": str(settings.translations_path), "sentences": len(glossary.sentences),
+                             "sha256": glossary.sentences_digest},
             "documents": {d.id: {"file": d.file, "sha256": d.sha256, "lang": d.lang} for d in documents},
         }
-        report = sync_index(store, chunks, embedder, glossary, build_info, settings.cross_lingual_gloss, progress,
-                            settings.sentence_vectors)
-        store = commit_store(store, path)  # a complete rebuild replaces the old folder only now
-        report = replace(report, path=store.location)  # the folder, or the server and collection
-        assistant = cls(settings, documents, chunks, embedder, store, glossary, report)
-        for warm_up in ("Who can help with supplier dialogue?", "Met wie werk ik samen aan de dialoog?"):
-            assistant.retriever.search(warm_up, k=1)  # load the language detector, lexicons and model kernels now
-        return assistant
+        store, report, retriever = open_index(settings, chunks, embedder, glossary, build_info,
+                                              translations(documents), rebuild, progress)
+        return cls(settings, documents, chunks, embedder, store, glossary, report, retriever=retriever)
 
     # --- the public API -----------------------------------------------------------------------
 

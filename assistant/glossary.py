@@ -52,6 +52,8 @@ class Glossary:
     #: ``translation`` gives an English reader the English of a quoted Dutch sentence, marked unofficial;
     #: a translation is never cited (the SER's own words are).
     sentences: dict[str, str] = field(default_factory=dict, repr=False)
+    #: A checksum of the translation memory's files (names and contents); "" without translations.
+    sentences_digest: str = ""
     _tables: dict[str, dict[tuple[str, ...], list[str]]] = field(default_factory=dict, repr=False)
     #: The shortest one-word term behind each one-stem key, to tell an inflection from a stem collision.
     _lengths: dict[str, dict[tuple[str, ...], int]] = field(default_factory=dict, repr=False)
@@ -90,16 +92,20 @@ class Glossary:
         elif vocabulary is not None:
             logger.warning("no vocabulary at %s: Dutch text is rendered in English with glossary terms only", vocabulary)
         sentences: dict[str, str] = {}
+        sentences_digest = ""
         if translations is not None and _present(translations, "folder"):
-            sentences = {plain(nl): en for file in sorted(translations.glob("*.tsv")) for nl, en in _read_pairs(file)[0]}
+            files = {file.name: _read_pairs(file) for file in sorted(translations.glob("*.tsv"))}
+            sentences = {plain(nl): en for pairs, _ in files.values() for nl, en in pairs}
+            sentences_digest = hashlib.sha256(
+                "".join(f"{name}\t{digest}\n" for name, (_, digest) in files.items()).encode()).hexdigest()[:12]
         elif translations is not None:
             logger.warning("no translations folder at %s: Dutch-only documents are rendered in English word by word",
                            translations)
         if not _present(path, "file"):
             logger.warning("no glossary at %s: cross-lingual search will rely on the model alone", path)
-            return cls([], vocabulary=words, sentences=sentences)
+            return cls([], vocabulary=words, sentences=sentences, sentences_digest=sentences_digest)
         pairs, digest = _read_pairs(path)
-        return cls(pairs, digest=digest, vocabulary=words, sentences=sentences)
+        return cls(pairs, digest=digest, vocabulary=words, sentences=sentences, sentences_digest=sentences_digest)
 
     def __len__(self) -> int:
         return len(self.pairs)

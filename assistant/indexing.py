@@ -1,7 +1,8 @@
 """Build or update the index incrementally: content-addressed records decide what is (re-)embedded.
 
 A passage's id is a hash of its content, so an unchanged corpus embeds nothing, a changed document
-embeds only its changed passages, and passages that are gone are deleted.
+embeds only its changed passages, and passages that are gone are deleted. When the build info (every
+input the records are made from) and the record count are as recorded, nothing is read or written.
 
 >>> report = sync_index(store, chunks, embedder, glossary, build_info)   # doctest: +SKIP
 >>> report.embedded                                                       # doctest: +SKIP
@@ -22,6 +23,7 @@ import numpy as np
 from .chunking import MIN_SENTENCE_CHARS, Chunk, plain, split_sentences
 from .embedding import Embedder
 from .glossary import Glossary
+from .index_check import VECTORS_DIGEST
 from .store import Record, VectorStore
 
 logger = logging.getLogger(__name__)
@@ -33,6 +35,8 @@ EMBED_BATCH = 64
 # its passage ("chunk_id") and its kind ("passage", "gloss", "sentence", "sentence gloss").
 GLOSS_SUFFIX = "~gloss-"
 SENTENCE_SUFFIX = "~sent-"
+#: Keys of the recorded build info that describe the result, not the inputs.
+RESULT_KEYS = ("built_at", "records", VECTORS_DIGEST)
 
 
 @dataclass(frozen=True)
@@ -45,12 +49,28 @@ class BuildReport:
     deleted: int
     updated: int
     seconds: float
+    #: False when the index was already up to date (same build info and record count): nothing was read or written.
+    synced: bool = True
 
     def summary(self) -> str:
         return (
             f"index {self.path}: {self.documents} documents, {self.passages} passages "
             f"({self.embedded} embedded, {self.deleted} deleted, {self.updated} updated) in {self.seconds:.1f}s"
         )
+
+
+def record_owner(record_id: str) -> tuple[str, str] | None:
+    """A record's passage and kind as its id tells them: a passage's record has the passage's id, a gloss's
+    the passage's id + GLOSS_SUFFIX + a digest; None for a sentence record (keyed by document and text,
+    only its metadata names its passage).
+
+    >>> record_owner("doc:ab12"), record_owner("doc:ab12~gloss-0f1e"), record_owner("doc~sent-0f1e")
+    (('doc:ab12', 'passage'), ('doc:ab12', 'gloss'), None)
+    """
+    if SENTENCE_SUFFIX in record_id:
+        return None
+    passage, gloss, _ = record_id.partition(GLOSS_SUFFIX)
+    return passage, "gloss" if gloss else "passage"
 
 
 def _metadata(chunk: Chunk, kind: str) -> dict[str, Any]:
@@ -110,6 +130,30 @@ def records_for(chunks: list[Chunk], glossary: Glossary, with_gloss: bool, with_
     return list(unique.values())
 
 
+def passages_digest(chunks: list[Chunk]) -> str:
+    """A checksum of the passages as the store records them (id, language, role, position): with the
+    documents' checksums in the build info it also covers what the manifest adds (a title, a kind) and
+    any change of cleaning or chunking.
+
+    >>> passages_digest([]) == hashlib.sha256().hexdigest()
+    True
+    """
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(f"{chunk.id}\t{chunk.lang}\t{chunk.role}\t{chunk.ordinal}\n".encode())
+    return digest.hexdigest()
+
+
+def up_to_date(recorded: dict[str, Any], build_info: dict[str, Any]) -> bool:
+    """Whether the recorded build info says the index was built from ``build_info`` (its results aside).
+
+    >>> up_to_date({"model": "m", "records": 3, "built_at": "2026-01-01"}, {"model": "m"})
+    True
+    """
+    inputs = {key: value for key, value in recorded.items() if key not in RESULT_KEYS}
+    return inputs == json.loads(json.dumps(build_info))  # as JSON: tuples are lists there
+
+
 def sync_index(
     store: VectorStore,
     chunks: list[Chunk],
@@ -120,8 +164,20 @@ def sync_index(
     progress: Progress | None = None,
     with_sentences: bool = False,
 ) -> BuildReport:
-    """Make ``store`` hold exactly the records for ``chunks``; embed only what it lacks."""
+    """Make ``store`` hold exactly the records for ``chunks``; embed only what it lacks.
+
+    ``build_info`` must name every input of the records besides ``chunks`` (model, glossary, translations,
+    settings): when it equals the recorded build info and the store holds the recorded number of records,
+    the store is up to date and is left alone (records are content-addressed from those inputs).
+    """
     started = time.perf_counter()
+    build_info = build_info | {"passages": passages_digest(chunks)}
+    recorded = store.read_build_info()
+    if up_to_date(recorded, build_info) and store.count() == recorded.get("records"):
+        report = BuildReport(store.location, len(build_info.get("documents", {})), len(chunks), recorded["records"],
+                             0, 0, 0, time.perf_counter() - started, synced=False)
+        logger.info(report.summary())
+        return report
     desired = records_for(chunks, glossary, with_gloss, with_sentences)
     existing = store.metadata()
     # Shortest first: a model pads each batch to its longest text, so similar lengths batch cheaply.
@@ -129,6 +185,7 @@ def sync_index(
     changed = [r for r in desired if r.id in existing and existing[r.id] != r.metadata]
     wanted = {r.id for r in desired}
     gone = [rid for rid in existing if rid not in wanted]
+    del existing  # every record's metadata: a large dict at 100k passages
     if progress:
         progress(0, len(missing))
     for start in range(0, len(missing), EMBED_BATCH):

@@ -73,7 +73,10 @@ class LexicalIndex:
         rows = [self._postings[s] for s in stems if s in self._postings]
         if len(rows) <= 1:
             return len(rows[0]) if rows else 0
-        return len(np.unique(np.concatenate(rows)))
+        seen = np.zeros(len(self.ids), dtype=bool)  # a mark per passage: np.unique took ~10 ms at 100k passages
+        for passages in rows:
+            seen[passages] = True
+        return int(np.count_nonzero(seen))
 
     def search(self, terms: list[str], n: int) -> list[tuple[str, float]]:
         """(id, BM25 score) of the best ``n`` passages with a positive score."""

@@ -12,28 +12,30 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import numpy as np
 
-from . import index_check
+from . import index_check, verified
 from .errors import StoreError
-from .index_check import _PAGE, BUILD_INFO, COLLECTION, VECTORS_DIGEST, vector_digest
+from .index_check import _PAGE, BUILD_INFO, COLLECTION, VECTORS_DIGEST, records_digest, vector_digest
+from .staging import recover, staging_folder, swap
 
 logger = logging.getLogger(__name__)
 
 BUILD_INFO_KEY = "build_info"  # the collection metadata key of build.json on a Chroma server
-#: A rebuild happens in a sibling folder ``.<name>.rebuilding-<pid>`` that replaces the index once complete.
-STAGING = ".rebuilding-"
+#: A record's passage and kind as its id tells them, or None when only its metadata does.
+Owner = Callable[[str], "tuple[str, str] | None"]
 _BATCH = 1000
+#: Records whose metadata one ``get`` by id reads: 10,000 ids at once took 5 s, ten gets of 1,000 0.3 s.
+_BY_ID = 1000
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,32 @@ class Record:
     id: str
     document: str
     metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Contents:
+    """Every record of a store, from one paged read: its id, the passage it belongs to (``chunk_ids``), its
+    kind ("passage", "gloss", "sentence", "sentence gloss") and its vector (row ``i`` of ``vectors``, float32).
+
+    >>> Contents.empty().digest() == records_digest([], np.zeros((0, 0), dtype=np.float32))
+    True
+    """
+
+    ids: list[str]
+    chunk_ids: list[str]
+    kinds: list[str]
+    vectors: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Contents:
+        return cls([], [], [], np.zeros((0, 0), dtype=np.float32))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def digest(self) -> str:
+        """The checksum build.json keeps of the vectors (``vectors_sha256``)."""
+        return records_digest(self.ids, self.vectors)
 
 
 class VectorStore:
@@ -83,13 +111,20 @@ class VectorStore:
                 raise StoreError(f"cannot use the Chroma server at {self.url} ({type(exc).__name__}: {exc}); start "
                                  "it with 'chroma run --path <folder> --host <host> --port <port>', or unset "
                                  "ASSISTANT_CHROMA_URL to use the embedded index folder") from exc
+            if hasattr(self, "_client"):
+                self._client.close()
+            else:
+                _forget_failed_client(path)
             raise StoreError(f"{path}: cannot open the index ({exc}); delete the folder and run 'assistant index'") from exc
 
     def ids(self) -> set[str]:
         return {rid for page in self._pages([]) for rid in page["ids"]}
 
     def count(self) -> int:
-        return self._collection.count()
+        try:
+            return self._collection.count()
+        except Exception as exc:  # chromadb raises many unrelated types for damaged files
+            raise StoreError(f"{self.location}: cannot read the index ({type(exc).__name__}: {str(exc)[:160]})") from exc
 
     def add(self, records: list[Record], vectors: np.ndarray) -> None:
         for start in range(0, len(records), _BATCH):
@@ -109,24 +144,71 @@ class VectorStore:
     def metadata(self) -> dict[str, dict[str, Any]]:
         return {rid: meta for page in self._pages(["metadatas"]) for rid, meta in zip(page["ids"], page["metadatas"])}
 
-    def _pages(self, include: list[str]):
+    def _pages(self, include: list[str], total: int | None = None):
         """Every record, a page at a time: one ``get`` of all records fails past ~32k ("too many SQL variables")."""
-        for offset in range(0, self.count(), _PAGE):
-            yield self._collection.get(include=include, limit=_PAGE, offset=offset)
+        for offset in range(0, self.count() if total is None else total, _PAGE):
+            try:
+                page = self._collection.get(include=include, limit=_PAGE, offset=offset)
+            except Exception as exc:  # chromadb raises many unrelated types for damaged files
+                raise StoreError(f"{self.location}: cannot read the index ({type(exc).__name__}: "
+                                 f"{str(exc)[:160]})") from exc
+            yield page
 
     def delete(self, ids: list[str]) -> None:
         for start in range(0, len(ids), _BATCH):
             self._collection.delete(ids=ids[start : start + _BATCH])
 
-    def vectors(self) -> tuple[list[str], np.ndarray]:
-        """Every record id with its vector (rows in the same order), for exact search in memory."""
+    def contents(self, owner: Owner | None = None) -> Contents:
+        """Every record with its passage, kind and vector, read a page at a time. Each page's vectors go
+        straight into one float32 matrix (Chroma hands them over as float64), and of the metadata only the
+        passage and kind are kept: at 100k passages the whole metadata dicts alone took hundreds of MB.
+
+        ``owner``: a record's passage and kind from its id where the id tells them; only the other
+        records' metadata is read (at 170k records, reading all metadata took 13 s of a 21 s read).
+        """
+        total = self.count()
         ids: list[str] = []
-        rows: list[np.ndarray] = []
-        for page in self._pages(["embeddings"]):
-            if page["embeddings"] is not None and len(page["ids"]):
-                ids += page["ids"]
-                rows.append(np.asarray(page["embeddings"], dtype=np.float32))
-        return ids, (np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32))
+        chunk_ids: list[str] = []
+        kinds: dict[str, str] = {}  # one string object per kind
+        record_kinds: list[str] = []
+        unknown: list[int] = []  # rows whose passage and kind only the metadata tells
+        matrix: np.ndarray | None = None
+        for page in self._pages(["embeddings"], total):
+            start, count = len(ids), len(page["ids"])
+            if not count:
+                continue
+            vectors = np.asarray(page["embeddings"], dtype=np.float32).reshape(count, -1)
+            if matrix is None or start + count > len(matrix):  # the first page (or records added meanwhile)
+                grown = np.empty((max(total, start + count), vectors.shape[1]), dtype=np.float32)
+                if matrix is not None:
+                    grown[:start] = matrix[:start]
+                matrix = grown
+            matrix[start : start + count] = vectors
+            for row, rid in enumerate(page["ids"], start):
+                chunk_id, kind = (owner(rid) if owner else None) or (rid, "")
+                if not kind:
+                    unknown.append(row)
+                ids.append(rid)
+                chunk_ids.append(chunk_id)
+                record_kinds.append(kinds.setdefault(kind, kind))
+        for start in range(0, len(unknown), _BY_ID):
+            rows = unknown[start : start + _BY_ID]
+            for row, meta in zip(rows, self._metadata_of([ids[row] for row in rows])):
+                chunk_ids[row] = meta.get("chunk_id", ids[row])
+                kind = str(meta.get("kind", "passage"))
+                record_kinds[row] = kinds.setdefault(kind, kind)
+        if matrix is None:
+            return Contents.empty()
+        return Contents(ids, chunk_ids, record_kinds, matrix[: len(ids)])
+
+    def _metadata_of(self, ids: list[str]) -> list[dict[str, Any]]:
+        """The metadata of the records ``ids`` ({} for one that is gone), in that order."""
+        try:
+            page = self._collection.get(ids=ids, include=["metadatas"])
+        except Exception as exc:  # chromadb raises many unrelated types for damaged files
+            raise StoreError(f"{self.location}: cannot read the index ({type(exc).__name__}: {str(exc)[:160]})") from exc
+        found = dict(zip(page["ids"], page["metadatas"]))
+        return [found.get(rid) or {} for rid in ids]
 
     def query(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
         """(record id, cosine similarity), most similar first."""
@@ -169,6 +251,17 @@ class VectorStore:
         self._client.close()
 
 
+def _forget_failed_client(path: Path) -> None:
+    """Chroma keeps one client system per folder in the process and keeps it even when starting it failed
+    (as on a damaged chroma.sqlite3): every later client of that folder, such as the index rebuilt there,
+    would then fail too ("'RustBindingsAPI' object has no attribute 'bindings'"). Drop the failed one,
+    unless a working client holds it."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    if not SharedSystemClient._identifier_to_refcount.get(str(path)):
+        SharedSystemClient._identifier_to_system.pop(str(path), None)
+
+
 def _server_address(url: str) -> dict[str, Any]:
     """HttpClient arguments for ``http(s)://host[:port]`` (Chroma's default port is 8000)."""
     parts = urlsplit(url)
@@ -187,24 +280,30 @@ def check_index(path: Path) -> str | None:
 
     >>> check_index(Path("/nonexistent"))
     """
-    if not path.exists():
-        return None
-    if not path.is_dir():
-        return "it is not a folder"
-    info_path = path / BUILD_INFO
-    info: dict[str, Any] = {}
-    if info_path.exists():
-        if not info_path.is_file():
-            return f"{BUILD_INFO} is not a file"
-        try:
-            info = json.loads(info_path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return f"{BUILD_INFO} is unreadable ({type(exc).__name__})"
-        if not isinstance(info, dict):
-            return f"{BUILD_INFO} holds no object"
-    if not info:
-        return None  # a first build that did not finish: the next sync completes it
+    info, problem = _recorded_build(path)
+    if problem or not info:
+        return problem  # no build.json: a first build that did not finish, which the next sync completes
     return _check_records_apart(path, info)
+
+
+def _recorded_build(path: Path) -> tuple[dict[str, Any], str | None]:
+    """build.json of the index folder at ``path`` ({} when there is none), or what is wrong with it."""
+    if not path.exists():
+        return {}, None
+    if not path.is_dir():
+        return {}, "it is not a folder"
+    info_path = path / BUILD_INFO
+    if not info_path.exists():
+        return {}, None
+    if not info_path.is_file():
+        return {}, f"{BUILD_INFO} is not a file"
+    try:
+        info = json.loads(info_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return {}, f"{BUILD_INFO} is unreadable ({type(exc).__name__})"
+    if not isinstance(info, dict):
+        return {}, f"{BUILD_INFO} holds no object"
+    return info, None
 
 
 def _check_records_apart(path: Path, info: dict[str, Any]) -> str | None:
@@ -223,26 +322,79 @@ def _check_records_apart(path: Path, info: dict[str, Any]) -> str | None:
         return "Chroma's check printed nothing readable"
 
 
-def open_store(path: Path, rebuild: bool = False, url: str = "") -> VectorStore:
-    """The store to sync: the index at ``path`` when it is sound, else a fresh staging folder beside it
-    (also for ``rebuild``). ``commit_store`` puts a staged store in place once the sync is complete, so a
-    damaged or old index stays as it was until its replacement is whole, and a kill loses nothing.
-    With ``url``, the collection named after ``path`` on that Chroma server (the server keeps its files).
+def _contents_problem(contents: Contents, info: dict[str, Any]) -> str | None:
+    """What the records read in-process contradict in build.json: its record count or its vectors' checksum."""
+    expected = info.get("records")
+    if isinstance(expected, int) and len(contents) != expected:
+        return f"it holds {len(contents)} records where {BUILD_INFO} says {expected}"
+    recorded = info.get(VECTORS_DIGEST)
+    if recorded is not None and contents.digest() != recorded:
+        return f"its stored vectors do not match the checksum in {BUILD_INFO}"
+    return None
 
-    >>> store = commit_store(sync(open_store(path)), path)            # doctest: +SKIP
+
+def _open_sound(path: Path, owner: Owner | None) -> tuple[VectorStore | None, Contents, str | None]:
+    """The index at ``path`` with its records when it is sound (or not built yet), else what is wrong.
+
+    The child-process check (``check_index``) runs unless the HNSW files are as last verified; the record
+    count and the vectors' checksum are compared with build.json in-process every time (the read that
+    gives them is the one the retriever needs anyway). A passing check stamps the folder as verified.
+    """
+    info, problem = _recorded_build(path)
+    stamped = bool(info) and not problem and verified.matches(path)
+    if info and not problem and not stamped:
+        problem = _check_records_apart(path, info)
+    if problem:
+        return None, Contents.empty(), problem
+    store = None
+    try:
+        store = VectorStore(path)
+        contents = store.contents(owner)
+    except StoreError as exc:  # a broken SQLite file (the stamp covers only the HNSW files)
+        if store is not None:
+            store.close()
+        cause = exc.__cause__ or exc
+        return None, Contents.empty(), f"Chroma cannot read it ({type(cause).__name__}: {str(cause)[:160]})"
+    problem = _contents_problem(contents, info) if info else None
+    if problem:
+        store.close()
+        return None, Contents.empty(), problem
+    if info and not stamped:
+        verified.record(path)
+    return store, contents, None
+
+
+def open_store(path: Path, rebuild: bool = False, url: str = "", owner: Owner | None = None
+               ) -> tuple[VectorStore, Contents]:
+    """The store to sync, with its records: the index at ``path`` when it is sound, else a fresh staging
+    folder beside it (also for ``rebuild``). ``commit_store`` puts a staged store in place once the sync is
+    complete, so a damaged or old index stays as it was until its replacement is whole, and a kill loses
+    nothing. With ``url``, the collection named after ``path`` on that Chroma server (the server keeps its
+    files, and nothing is checked). ``owner``: see ``VectorStore.contents``.
+
+    >>> store, contents = open_store(path)                              # doctest: +SKIP
+    >>> store = commit_store(sync(store), path)                         # doctest: +SKIP
     """
     if url:
-        return VectorStore(path, url=url, fresh=rebuild)
-    _recover(path)
-    problem = check_index(path)
-    if problem:
+        store = VectorStore(path, url=url, fresh=rebuild)
+        return store, store.contents(owner)
+    recover(path)
+    if not (rebuild and path.exists()):  # a rebuild replaces the index whatever its state: no need to check it
+        store, contents, problem = _open_sound(path, owner)
+        if store is not None:
+            return store, contents
         logger.warning("%s: the index is damaged (%s); rebuilding it in a fresh folder", path, problem)
-    elif not (rebuild and path.exists()):
-        return VectorStore(path)
-    staging = path.with_name(f".{path.name}{STAGING}{os.getpid()}")
+    staging = staging_folder(path)
     if staging.exists():
         shutil.rmtree(staging)
-    return VectorStore(staging)
+    return VectorStore(staging), Contents.empty()
+
+
+def mark_verified(store: VectorStore) -> None:
+    """Stamp the folder of ``store`` as verified after this process wrote it (a sync): the next load skips
+    the child-process check until the HNSW files change. Nothing to stamp on a Chroma server."""
+    if not store.url:
+        verified.record(store.path)
 
 
 def commit_store(store: VectorStore, path: Path) -> VectorStore:
@@ -250,42 +402,6 @@ def commit_store(store: VectorStore, path: Path) -> VectorStore:
     if store.path == path:
         return store
     store.close()
-    _swap(store.path, path)
+    swap(store.path, path)
     logger.info("%s: rebuilt index in place", path)
     return VectorStore(path)
-
-
-def _swap(staging: Path, path: Path) -> None:
-    """Put the complete ``staging`` folder at ``path``. Between the two renames a kill leaves the complete
-    staging folder and no index: ``_recover`` finishes the move on the next load."""
-    old = path.with_name(f".{path.name}.replaced-{os.getpid()}")
-    if path.exists():
-        path.rename(old)
-    staging.rename(path)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _recover(path: Path) -> None:
-    """Finish or clear what an interrupted rebuild left beside ``path``: a complete staging folder (it
-    has build.json, written last) replaces the index; the rest is removed unless its process still runs."""
-    for folder in sorted(path.parent.glob(f".{path.name}.*-*")) if path.parent.is_dir() else ():
-        pid = folder.name.rsplit("-", 1)[-1]
-        if not pid.isdigit() or _running(int(pid)) or not folder.exists():
-            continue
-        if folder.name.startswith(f".{path.name}{STAGING}") and (folder / BUILD_INFO).is_file():
-            logger.warning("%s: finishing an interrupted rebuild", path)
-            _swap(folder, path)
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def _running(pid: int) -> bool:
-    if pid == os.getpid():
-        return False  # this process starts no rebuild while another of its own is unfinished
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True
-    return True
