@@ -343,12 +343,38 @@ class ExtractiveAnswerer:
         if quotes and item_references(query.text) and _is_item(quotes[0][0]) and \
                 quotes[0][0].section_path[-1] not in quotes[0][0].text:
             quotes.insert(0, (quotes[0][0], quotes[0][0].section_path[-1]))  # "6. Bespreek niet alles …" first
+        quotes = self._with_announced(query, quotes)
         confident = self._confident(query, usable, chosen)
         if not confident:
             intro = PHRASES[lang]["intro_related"]
-        shown = list(passages) + [p for p in usable if all(p.chunk_id != q.chunk_id for q in passages)]
+        shown = list(passages)
+        shown += [p for p, _ in quotes if all(p.chunk_id != q.chunk_id for q in shown)]
+        shown += [p for p in usable if all(p.chunk_id != q.chunk_id for q in shown)]
         answer = self._compose(query, intro, quotes, shown, lang)
         return replace(answer, confidence=DIRECT if confident else RELATED) if not answer.abstained else answer
+
+    def _with_announced(self, query: Query, quotes: list[tuple[Passage, str]]) -> list[tuple[Passage, str]]:
+        """A quoted sentence that ends its passage with a colon announces what the subsections under it
+        say ("Three elements matter:" followed by the sections Commitment, Contact, Knowledge): each
+        subsection follows it by its heading and opening sentence, as an item of a list would."""
+        if self.retriever is None:
+            return quotes
+        announced: dict[int, list[tuple[Passage, str]]] = {}
+        for index, (passage, text) in enumerate(quotes):
+            if text.rstrip().endswith(":") and passage.text.rstrip().endswith(text.strip()):
+                parts = []
+                for part in self.retriever.subsections(passage, query)[:LIST_ITEMS]:
+                    own = [t for p, t in quotes if p.chunk_id == part.chunk_id] or [_opening(part, 1)]
+                    if own[0] and own[0] not in query.avoid:
+                        parts += [(part, f"{part.section_path[-1]}: {own[0]}")] + [(part, t) for t in own[1:]]
+                announced[index] = parts
+        # A subsection the answer quotes anyway moves under the introduction that announces it.
+        moved = {p.chunk_id for parts in announced.values() for p, _ in parts}
+        out: list[tuple[Passage, str]] = []
+        for index, (passage, text) in enumerate(quotes):
+            if passage.chunk_id not in moved:
+                out += [(passage, text)] + announced.get(index, [])
+        return out
 
     def _confident(self, query: Query, passages: list[Passage], chosen: list[_Candidate]) -> bool:
         """Whether a quoted sentence answers the question itself (the model's relevance, calibrated on the

@@ -558,3 +558,15 @@ class Retriever:
             for c in self._by_document.get(passage.doc_id, ())
             if c.section[:1] == passage.section_path[:1] and c.role == "content"
         ]
+
+    def subsections(self, passage: Passage, query: Query) -> list[Passage]:
+        """The opening passage of each subsection directly under ``passage``'s section, in document order:
+        what a section's introduction ending in a colon announces ("three elements matter:" followed by
+        the subsections Commitment, Contact and Knowledge)."""
+        depth = len(passage.section_path)
+        firsts: dict[str, Chunk] = {}
+        for chunk in self._by_document.get(passage.doc_id, ()):
+            if len(chunk.section) == depth + 1 and chunk.section[:depth] == passage.section_path \
+                    and chunk.role == "content":
+                firsts.setdefault(chunk.section[-1], chunk)
+        return [self._passage(c.id, 0.0, 0.0, 0.0, query) for c in firsts.values()]

@@ -79,6 +79,24 @@ def test_a_lesson_is_quoted_whole_under_its_heading(assistant):
     assert len(quoted) >= 4  # the lesson's sentences, not one echo of the question
 
 
+@pytest.mark.parametrize("question, lang, parts", [
+    ("Welke drie elementen maakten de gesprekken in de Sindh-casus betekenisvol?", "nl",
+     ["Commitment:", "Contact:", "Kennis:"]),
+    ("In the Sindh case study, which three elements made the conversations meaningful?", "en",
+     ["Commitment:", "Contact:", "Knowledge:"]),
+])
+def test_an_introduction_ending_in_a_colon_brings_the_subsections_it_announces(assistant, question, lang, parts):
+    answer = assistant.ask(question)
+    lines = answer.text.splitlines()
+    intro = next(i for i, line in enumerate(lines) if "drie elementen" in line or "three elements" in line)
+    following = lines[intro + 1 : intro + 1 + len(parts)]
+    assert [line.removeprefix("- ").startswith(part) for line, part in zip(following, parts)] == [True] * len(parts), \
+        answer.text
+    cited = {p.section_path[-1] for p in answer.citations}
+    assert {"Commitment", "Contact", "Kennis"} <= cited  # each part cites its own subsection
+    assert language_share(answer.text, lang) >= 0.9, answer.text
+
+
 @pytest.mark.parametrize("question", [
     "What is the fine under Pakistani law for paying less than the minimum wage in Sindh?",
     "Met hoeveel procent moesten de inkoopprijzen stijgen om de loonsverhoging in Sindh te dekken?",
