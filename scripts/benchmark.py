@@ -1,10 +1,12 @@
 """Speed on this machine, printed as figures (never asserted in tests).
 
-    python scripts/benchmark.py [--questions eval/cases.jsonl] [--repeat 1]
+    python scripts/benchmark.py [--questions eval/cases.jsonl] [--repeat 1] [--tests]
 
 Measures: a cold index build into a temporary folder, a warm start (nothing to embed) in this process
 and in a new one, `assistant ask "…"` from a shell (wall time of the whole command), whether torch was
-imported, and the latency of retrieve and ask over every question of the eval set.
+imported, and the latency of retrieve and ask over every question of the eval set. Prints the eval set's
+counts (per split, blind). With ``--tests`` it also times the quick test run (``pytest -m "not slow"``);
+the full suite's time is that of the README's test command (``time .venv/bin/python -m pytest``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from assistant import Assistant
@@ -26,8 +29,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=Path, default=Path("eval/cases.jsonl"))
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--tests", action="store_true", help='also time the quick tests (pytest -m "not slow")')
     args = parser.parse_args()
-    questions = [c.question for c in load_cases(args.questions)] * args.repeat
+    cases = load_cases(args.questions)
+    questions = [c.question for c in cases] * args.repeat
+    splits = Counter(c.split for c in cases)
+    print(f"eval cases: {len(cases)} ({', '.join(f'{n} {s}' for s, n in sorted(splits.items()))}; "
+          f"{sum('blind' in c.tags for c in cases)} written blind, {sum(c.abstain for c in cases)} out of scope)")
+    if args.tests:
+        started = time.perf_counter()
+        run = subprocess.run([sys.executable, "-m", "pytest", "-m", "not slow", "-q", "-p", "no:cacheprovider"],
+                             capture_output=True, text=True)
+        summary = run.stdout.strip().splitlines()[-1] if run.stdout.strip() else run.stderr.strip()[-200:]
+        print(f"quick tests (pytest -m \"not slow\"): {summary}; wall {time.perf_counter() - started:.0f} s")
 
     with tempfile.TemporaryDirectory() as index_dir:
         started = time.perf_counter()
