@@ -79,7 +79,7 @@ LIST_ITEMS = 8
 # Answer types by question word: a "who" question is answered by a name, "how many" by a number.
 ANSWER_TYPES = {
     "name": re.compile(r"^\W*(who|whom|which organi[sz]ations?|wie|welke organisaties?)\b", re.I),
-    "amount": re.compile(r"\b(how much\b.{0,60}\b(cost|pay|charge)|what\b.{0,60}\bcosts?\b|price|fees?\b|fines?\b|"
+    "amount": re.compile(r"\b(how much\b.{0,60}\b(cost|pay|charge)|how high|hoe hoog|what\b.{0,60}\bcosts?\b|price|fees?\b|fines?\b|"
                          r"penalt|boetes?\b|sancties?\b|kosten\b|"
                          r"(hoeveel|wat) kost|prijs|tarief)", re.I),
     "percentage": re.compile(r"\b(percent|percentage|procent)|%", re.I),

@@ -3,8 +3,9 @@
     python scripts/benchmark.py [--questions eval/cases.jsonl] [--repeat 1] [--tests]
 
 Measures: a cold index build into a temporary folder, a warm start (nothing to embed) in this process
-and in a new one, `assistant ask "…"` from a shell (wall time of the whole command), whether torch was
-imported, and the latency of retrieve and ask over every question of the eval set. Prints the eval set's
+and in a new one, `assistant ask "…"` and `assistant ask --file` with 10 questions from a shell (wall
+time of the whole command), whether torch was imported, and the latency of retrieve and ask over every
+question of the eval set. Prints the eval set's
 counts (per split, blind). With ``--tests`` it also times the quick test run (``pytest -m "not slow"``);
 the full suite's time is that of the README's test command (``time .venv/bin/python -m pytest``).
 """
@@ -64,6 +65,12 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "assistant", "ask", "Met wie werk ik samen om lonen te verifiëren?"],
                        check=True, capture_output=True, env=env)
         print(f"assistant ask \"…\" from a shell (wall, whole command): {time.perf_counter() - started:.1f} s")
+        batch = Path(index_dir) / "questions.txt"
+        batch.write_text("\n".join(questions[:10]) + "\n", encoding="utf-8")
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "assistant", "ask", "--file", str(batch)],
+                       check=True, capture_output=True, env=env)
+        print(f"assistant ask --file with 10 questions (wall, whole command): {time.perf_counter() - started:.1f} s")
         for name, call in (("retrieve", lambda q: warm.retrieve(q, k=5)), ("ask", lambda q: warm.ask(q))):
             times = []
             for question in questions:
