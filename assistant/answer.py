@@ -226,6 +226,14 @@ def gives_count(query: Query, passages: list[Passage], noun: str) -> bool:
     return False
 
 
+#: A question that opens with its situation in a clause of its own ("Before we sign up an NGO in Ethiopia,
+#: what should we ask?", "Als we in Vietnam inkopen, met wie …?"): group 1 is what it asks.
+SITUATION_CLAUSE = re.compile(
+    r"^\W*(?:before|after|if|when|as|since|now that|because|while|voordat|nadat|als|wanneer|nu|omdat|terwijl)\b"
+    r"[^,?]{3,}?,\s*((?:what|how|who|whom|which|why|where|can|could|should|do|does|is|are|wat|hoe|wie|welke|"
+    r"waarom|waar|kan|kunnen|moet|moeten|is|zijn|met wie)\b.*)$", re.I | re.S)
+
+
 def _asked_unknown(query: Query) -> tuple[list[str], float]:
     """The unknown names among the words the question asks with, and the share of the question's words
     that are such unknown words: of a question told with its situation ("We source knitwear around
@@ -234,7 +242,7 @@ def _asked_unknown(query: Query) -> tuple[list[str], float]:
     answer; a name in what is asked does ("What is the minimum wage in Punjab?")."""
     if not query.concepts:
         return [], 1.0
-    asking = asking_sentence(query.text)
+    asking = asking_sentence(query.text) or [m.group(1) for m in [SITUATION_CLAUSE.match(query.text)] if m]
     words = set(tokenize(asking[0])) if asking else None
     asked = [c for c in query.concepts if words is None or c.word in words]
     return [c.word for c in asked if c.salient], sum(c.unknown for c in asked) / len(query.concepts)

@@ -124,6 +124,8 @@ def test_a_specific_question_the_documents_answer_is_not_declined(assistant, que
      "What is the minimum wage in Faisalabad?"),
     ("Wij kopen handdoeken bij een fabriek in Faisalabad. Met wie kunnen we loongegevens verifiëren?",
      "Wat is het minimumloon in Faisalabad?"),
+    ("Before we start buying from a spinning mill in Faisalabad, who can help us verify wage information?",
+     "Who verifies wage information in Faisalabad?"),
 ])
 def test_a_name_of_the_askers_own_situation_is_no_reason_to_decline(assistant, situation, asked):
     """A place the documents never mention declines a question about it, not one told from there."""
