@@ -234,6 +234,15 @@ SITUATION_CLAUSE = re.compile(
     r"waarom|waar|kan|kunnen|moet|moeten|is|zijn|met wie)\b.*)$", re.I | re.S)
 
 
+def _asking_part(question: str) -> str | None:
+    """The sentence that asks, of a question of several sentences, or the clause after a situation clause
+    of one sentence; None when the whole question asks."""
+    if sentence := asking_sentence(question):
+        return sentence[0]
+    clause = SITUATION_CLAUSE.match(question)
+    return clause.group(1) if clause else None
+
+
 def _asked_unknown(query: Query) -> tuple[list[str], float]:
     """The unknown names among the words the question asks with, and the share of the question's words
     that are such unknown words: of a question told with its situation ("We source knitwear around
@@ -242,8 +251,8 @@ def _asked_unknown(query: Query) -> tuple[list[str], float]:
     answer; a name in what is asked does ("What is the minimum wage in Punjab?")."""
     if not query.concepts:
         return [], 1.0
-    asking = asking_sentence(query.text) or [m.group(1) for m in [SITUATION_CLAUSE.match(query.text)] if m]
-    words = set(tokenize(asking[0])) if asking else None
+    asking = _asking_part(query.text)
+    words = set(tokenize(asking)) if asking else None
     asked = [c for c in query.concepts if words is None or c.word in words]
     return [c.word for c in asked if c.salient], sum(c.unknown for c in asked) / len(query.concepts)
 
