@@ -223,9 +223,10 @@ class Retriever:
         translations: dict[str, set[str]],
         settings,
         contents: Contents | None = None,
+        lexical: LexicalIndex | None = None,
     ) -> None:
         """``contents``: the store's records, when the caller has read them already (else they are read from
-        ``store``, in one pass)."""
+        ``store``, in one pass). ``lexical``: the passages' ``lexical_index``, when it was kept (else it is built)."""
         self.chunks = {c.id: c for c in chunks}
         self.store = store
         self.embedder = embedder
@@ -233,17 +234,7 @@ class Retriever:
         self.translations = translations
         self.settings = settings
         self._doc_lang = {c.doc_id: c.lang for c in chunks}
-        # Headings weigh double in BM25 (a BM25F-style field weight by repetition): "Commitment van
-        # leveranciers" says more about a passage than any one word in it.
-        texts = {c.id: f"{c.section_label}\n{c.representation}" for c in chunks}
-        # A Dutch passage is also searchable in English through its rendering, unless its document has an
-        # English version: then the English passage is there to be found, and the Dutch one, matching an
-        # English question twice (by the rendering and by the question's glossary translation), would
-        # crowd it out.
-        renderings = {c.id: glossary.render(texts[c.id], c.lang) for c in chunks
-                      if settings.cross_lingual_gloss and c.lang != "en" and not self.has_version(c.doc_id, "en")}
-        self.lexical = LexicalIndex.build([(c.id, c.lang, texts[c.id]) for c in chunks], renderings)
-        self._terms = dict(zip(self.lexical.ids, self.lexical.terms))
+        self.lexical = lexical or self.lexical_index(chunks)
         contents = store.contents(record_owner) if contents is None else contents
         # Up to MAX_EXACT_RECORDS vectors are searched in memory; past that, Chroma is asked, and its record
         # ids are mapped to their passage and kind (passage, gloss, sentence, sentence gloss).
@@ -271,10 +262,22 @@ class Retriever:
                 self._neighbours.setdefault(first.id, []).append(second.id)
                 self._neighbours.setdefault(second.id, []).append(first.id)
         self._lists = item_lists(chunks)
-        self._words = {w for c in chunks for w in tokenize(c.representation)}
         self._words_by_initial: dict[str, list[str]] = {}
-        for w in sorted(self._words):
+        for w in sorted(self.lexical.words):
             self._words_by_initial.setdefault(w[0], []).append(w)
+
+    def lexical_index(self, chunks: list[Chunk]) -> LexicalIndex:
+        """BM25 over ``chunks``: each passage's heading and text, and for some Dutch ones an English rendering."""
+        # Headings weigh double in BM25 (a BM25F-style field weight by repetition): "Commitment van
+        # leveranciers" says more about a passage than any one word in it.
+        texts = {c.id: f"{c.section_label}\n{c.representation}" for c in chunks}
+        # A Dutch passage is also searchable in English through its rendering, unless its document has an
+        # English version: then the English passage is there to be found, and the Dutch one, matching an
+        # English question twice (by the rendering and by the question's glossary translation), would
+        # crowd it out.
+        renderings = {c.id: self.glossary.render(texts[c.id], c.lang) for c in chunks
+                      if self.settings.cross_lingual_gloss and c.lang != "en" and not self.has_version(c.doc_id, "en")}
+        return LexicalIndex.build([(c.id, c.lang, texts[c.id]) for c in chunks], renderings)
 
     # --- the question ---------------------------------------------------------------------------
 
@@ -340,7 +343,7 @@ class Retriever:
             # "Pakistani" ~ "Pakistan", "nakomt" ~ "nakomen" (a long shared prefix); "suplier" ~ "supplier"
             # (a typo: a close spelling in the corpus, by difflib's ratio).
             prefix = word[: max(5, len(word) - 2)]
-            words = [w for w in self._words if w.startswith(prefix)] if len(word) >= 6 else []
+            words = [w for w in self.lexical.words if w.startswith(prefix)] if len(word) >= 6 else []
             similar = self._words_by_initial.get(word[0], ())
             words += get_close_matches(word, [w for w in similar if abs(len(w) - len(word)) <= 2], n=3, cutoff=0.85)
             related = set(stem_words(words, "nl") + stem_words(words, "en"))
@@ -423,7 +426,7 @@ class Retriever:
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (self.settings.rrf_k + rank + 1)
         if mode == "hybrid":  # "dense" and "lexical" stay the plain alternatives the eval compares against
             for chunk_id in fused:
-                coverage = query.coverage(self._terms.get(chunk_id, set()))
+                coverage = query.coverage(self.lexical.terms_of(chunk_id))
                 fused[chunk_id] *= self._factor(self.chunks[chunk_id], query.lang) * (
                     1 + self.settings.coverage_weight * coverage)
             fused = self._with_neighbours(fused)
@@ -481,7 +484,7 @@ class Retriever:
 
     def _passage(self, chunk_id: str, score: float, dense: float, lexical: float, query: Query) -> Passage:
         return Passage.from_chunk(self.chunks[chunk_id], score, dense=dense, lexical=lexical,
-                                  coverage=query.coverage(self._terms.get(chunk_id, set())))
+                                  coverage=query.coverage(self.lexical.terms_of(chunk_id)))
 
     def sentence_similarity(self, query: Query, passage: Passage, text: str) -> float | None:
         """How well ``text`` (sentences of ``passage``) answers the question, by the model: the best of its
@@ -500,11 +503,11 @@ class Retriever:
     def passage_terms(self, passage: Passage) -> set[str]:
         """The stemmed terms of everything a passage shows, to check that a sentence rests on it: its indexed
         terms and, for a passage with an unsearched table of contents, those of its full text."""
-        terms = self._terms.get(passage.chunk_id)
+        terms = set(self.lexical.terms_of(passage.chunk_id))
         chunk = self.chunks.get(passage.chunk_id)
-        if terms is not None and chunk is not None and not chunk.searchable:
+        if chunk is not None and not chunk.searchable:
             return terms
-        return (terms or set()) | set(lexical_terms(passage.text, passage.lang))
+        return terms | set(lexical_terms(passage.text, passage.lang))
 
     def _parallel_passages(self, chunks: list[Chunk]) -> dict[tuple[str, str], str]:
         """For each passage of a translated document, its counterpart in each other version ((chunk id,
