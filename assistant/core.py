@@ -13,6 +13,7 @@ import logging
 from dataclasses import asdict, replace
 from typing import Any, Iterable, Iterator
 
+from . import snapshot
 from .answer import Answer, Answerer, ExtractiveAnswerer, is_overview_question, is_partner_question
 from .chat import Turn, normalise_history, quoted_sentences, retrieval_question, validate_question
 from .chunking import Chunk, ChunkSettings, chunk_document
@@ -22,8 +23,9 @@ from .embedding import Embedder, load_embedder
 from .generation import GenerativeAnswerer, make_chat_model
 from .glossary import Glossary
 from .inputs import passages_wanted, question_language, retrieval_mode
-from .indexing import BuildReport, Progress, record_owner, sync_index
+from .indexing import BuildReport, Progress, record_owner, sync_index, with_sentence_vectors
 from .retrieval import Mode, Passage, Retriever
+from .staging import recover
 from .store import VectorStore, commit_store, mark_verified, open_store
 from .text import detect_language, tokenize
 
@@ -47,16 +49,24 @@ def open_index(settings: Settings, chunks: list[Chunk], embedder: Embedder, glos
     """
     # One folder (or, on a Chroma server, one collection of that name) per model configuration.
     path = settings.index_dir / embedder.slug
-    store, contents = open_store(path, rebuild, settings.chroma_url, record_owner)
+    kept = None
+    if not (rebuild or settings.chroma_url):
+        recover(path)  # an interrupted rebuild finished or cleared before the snapshot is looked at
+        kept = snapshot.load(path)
+    store, contents = open_store(path, rebuild, settings.chroma_url, record_owner, kept.contents if kept else None)
     report = sync_index(store, chunks, embedder, glossary, build_info, settings.cross_lingual_gloss, progress,
-                        settings.sentence_vectors)
+                        with_sentence_vectors(settings.sentence_vectors, len(chunks)))
     if report.synced:
         contents = store.contents(record_owner)  # what the sync made of it (the sync itself reads only metadata)
     store = commit_store(store, path)  # a complete rebuild replaces the old folder only now
     if report.synced:
         mark_verified(store)  # vectors this process wrote and checksummed: no child-process check next time
     report = replace(report, path=store.location)  # the folder, or the server and collection
-    retriever = Retriever(chunks, store, embedder, glossary, translations, settings, contents)
+    fresh = kept is None or report.synced
+    retriever = Retriever(chunks, store, embedder, glossary, translations, settings, contents,
+                          None if fresh else kept.lexical)
+    if fresh and not settings.chroma_url:
+        snapshot.save(path, contents, retriever.lexical)  # the next load reads neither Chroma nor builds BM25
     del contents  # the retriever keeps what it needs (the vectors, while it searches them in memory)
     for warm_up in WARM_UP_QUESTIONS:
         retriever.search(warm_up, k=1)  # load the language detector, lexicons and model kernels now
@@ -105,7 +115,7 @@ class Assistant:
                       "query_prefix": settings.query_prefix, "passage_prefix": settings.passage_prefix},
             "chunking": asdict(chunk_settings),
             "cross_lingual_gloss": settings.cross_lingual_gloss,
-            "sentence_vectors": settings.sentence_vectors,
+            "sentence_vectors": with_sentence_vectors(settings.sentence_vectors, len(chunks)),
             "glossary": {"file": str(settings.glossary_path), "sha256": glossary.digest, "entries": len(glossary)},
             "vocabulary": {"file": str(settings.vocabulary_path), "sha256": vocabulary.digest, "entries": len(vocabulary)}
             if (vocabulary := glossary.vocabulary) else None,

@@ -39,7 +39,7 @@ def recover(path: Path) -> None:
     has build.json, written last) replaces the index; the rest is removed unless its process still runs."""
     for folder in sorted(path.parent.glob(f".{path.name}.*-*")) if path.parent.is_dir() else ():
         pid = folder.name.rsplit("-", 1)[-1]
-        if not pid.isdigit() or _running(int(pid)) or not folder.exists():
+        if not pid.isdigit() or running(int(pid)) or not folder.exists():
             continue
         if folder.name.startswith(f".{path.name}{STAGING}") and (folder / BUILD_INFO).is_file():
             logger.warning("%s: finishing an interrupted rebuild", path)
@@ -48,7 +48,7 @@ def recover(path: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _running(pid: int) -> bool:
+def running(pid: int) -> bool:
     if pid == os.getpid():
         return False  # this process starts no rebuild while another of its own is unfinished
     try:

@@ -333,12 +333,15 @@ def _contents_problem(contents: Contents, info: dict[str, Any]) -> str | None:
     return None
 
 
-def _open_sound(path: Path, owner: Owner | None) -> tuple[VectorStore | None, Contents, str | None]:
+def _open_sound(path: Path, owner: Owner | None, known: Contents | None = None
+                ) -> tuple[VectorStore | None, Contents, str | None]:
     """The index at ``path`` with its records when it is sound (or not built yet), else what is wrong.
 
     The child-process check (``check_index``) runs unless the HNSW files are as last verified; the record
     count and the vectors' checksum are compared with build.json in-process every time (the read that
-    gives them is the one the retriever needs anyway). A passing check stamps the folder as verified.
+    gives them is the one the retriever needs anyway), unless the records are ``known`` (the index's
+    snapshot, which ``snapshot.load`` checked the same way against build.json and Chroma's write position).
+    A passing check stamps the folder as verified.
     """
     info, problem = _recorded_build(path)
     stamped = bool(info) and not problem and verified.matches(path)
@@ -349,13 +352,13 @@ def _open_sound(path: Path, owner: Owner | None) -> tuple[VectorStore | None, Co
     store = None
     try:
         store = VectorStore(path)
-        contents = store.contents(owner)
+        contents = known if known is not None else store.contents(owner)
     except StoreError as exc:  # a broken SQLite file (the stamp covers only the HNSW files)
         if store is not None:
             store.close()
         cause = exc.__cause__ or exc
         return None, Contents.empty(), f"Chroma cannot read it ({type(cause).__name__}: {str(cause)[:160]})"
-    problem = _contents_problem(contents, info) if info else None
+    problem = _contents_problem(contents, info) if info and known is None else None
     if problem:
         store.close()
         return None, Contents.empty(), problem
@@ -364,13 +367,14 @@ def _open_sound(path: Path, owner: Owner | None) -> tuple[VectorStore | None, Co
     return store, contents, None
 
 
-def open_store(path: Path, rebuild: bool = False, url: str = "", owner: Owner | None = None
-               ) -> tuple[VectorStore, Contents]:
+def open_store(path: Path, rebuild: bool = False, url: str = "", owner: Owner | None = None,
+               known: Contents | None = None) -> tuple[VectorStore, Contents]:
     """The store to sync, with its records: the index at ``path`` when it is sound, else a fresh staging
     folder beside it (also for ``rebuild``). ``commit_store`` puts a staged store in place once the sync is
     complete, so a damaged or old index stays as it was until its replacement is whole, and a kill loses
     nothing. With ``url``, the collection named after ``path`` on that Chroma server (the server keeps its
-    files, and nothing is checked). ``owner``: see ``VectorStore.contents``.
+    files, and nothing is checked). ``owner``: see ``VectorStore.contents``. ``known``: the records of the
+    index at ``path`` as its snapshot keeps them (then none is read from Chroma when the index is sound).
 
     >>> store, contents = open_store(path)                              # doctest: +SKIP
     >>> store = commit_store(sync(store), path)                         # doctest: +SKIP
@@ -380,7 +384,7 @@ def open_store(path: Path, rebuild: bool = False, url: str = "", owner: Owner | 
         return store, store.contents(owner)
     recover(path)
     if not (rebuild and path.exists()):  # a rebuild replaces the index whatever its state: no need to check it
-        store, contents, problem = _open_sound(path, owner)
+        store, contents, problem = _open_sound(path, owner, known)
         if store is not None:
             return store, contents
         logger.warning("%s: the index is damaged (%s); rebuilding it in a fresh folder", path, problem)

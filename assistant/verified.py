@@ -23,8 +23,10 @@ logger = logging.getLogger(__name__)
 
 STAMP = "verified.json"
 #: Files of the folder that are not HNSW segment files: Chroma's SQLite database (and its journal
-#: files), build.json, the stamp itself and the temporary files these two are written through.
-_NOT_STAMPED_PREFIXES = ("chroma.sqlite3", BUILD_INFO, STAMP, Path(BUILD_INFO).stem + ".tmp", Path(STAMP).stem + ".tmp")
+#: files), build.json, the stamp itself, the temporary files these two are written through, and the
+#: snapshot of the records (``snapshot``, which checks itself) with the folders it is written through.
+_NOT_STAMPED_PREFIXES = ("chroma.sqlite3", BUILD_INFO, STAMP, Path(BUILD_INFO).stem + ".tmp", Path(STAMP).stem + ".tmp",
+                         "snapshot/", ".snapshot-")
 
 
 def segment_files(path: Path) -> dict[str, list[int]]:
