@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,7 +52,8 @@ class Settings(BaseSettings):
     cross_lingual_gloss: bool = True
     #: Also embed each sentence of a passage (and, for non-English text, its gloss): a small model matches
     #: a question to one sentence far better than to a whole passage (dense-only Recall@5 0.53 -> 0.69 on dev).
-    sentence_vectors: bool = True
+    #: "auto": for corpora of up to SENTENCE_VECTOR_PASSAGES passages (see indexing.with_sentence_vectors).
+    sentence_vectors: bool | Literal["auto"] = "auto"
 
     # Chunking (characters).
     chunk_min_chars: int = Field(300, ge=50)

@@ -37,6 +37,20 @@ GLOSS_SUFFIX = "~gloss-"
 SENTENCE_SUFFIX = "~sent-"
 #: Keys of the recorded build info that describe the result, not the inputs.
 RESULT_KEYS = ("built_at", "records", VECTORS_DIGEST)
+#: Sentence vectors are on by default up to this many passages. They cost 6.7 vectors a passage: up to
+#: here all vectors (~7.7 a passage) stay within the in-memory search (retrieval.MAX_EXACT_RECORDS) and
+#: embedding them takes under an hour on a laptop; at 100k passages it would take ~7 hours and 4 GB.
+SENTENCE_VECTOR_PASSAGES = 20_000
+
+
+def with_sentence_vectors(setting: bool | str, passages: int) -> bool:
+    """Whether the index holds sentence vectors: as set, or with "auto", for a corpus of up to
+    SENTENCE_VECTOR_PASSAGES passages.
+
+    >>> with_sentence_vectors("auto", 168), with_sentence_vectors("auto", 100_000), with_sentence_vectors(True, 10**6)
+    (True, False, True)
+    """
+    return setting if isinstance(setting, bool) else passages <= SENTENCE_VECTOR_PASSAGES
 
 
 @dataclass(frozen=True)
