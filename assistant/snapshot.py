@@ -27,6 +27,7 @@ import logging
 import os
 import shutil
 import sqlite3
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def load(path: Path) -> Snapshot | None:
         if len(contents) != info.get("records") or contents.digest() != info.get(VECTORS_DIGEST):
             raise ValueError(f"its records do not match the checksum in {BUILD_INFO}")
         kept = Snapshot(contents, LexicalIndex.load(folder / "lexical"))
-    except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:  # a damaged or partial file
         logger.warning("%s: the snapshot is unusable (%s); reading the index", path, str(exc)[:160])
         return None
     return kept

@@ -12,10 +12,14 @@ is the real pipeline: query analysis, dense search (in memory up to 200k vectors
 fusion and reranking. Embedding throughput of the real model is measured and printed separately.
 
 Each size is built in one child process and measured in a fresh one (so peak RSS is the serving
-process's): BM25 build, index load (``core.open_index``, the load path of ``Assistant.load`` from the
-index on: open the store, check it, find it up to date, build the retriever, warm it up), ``retrieve``
-p50/p95 over the eval questions, peak RSS. Of the load, the BM25 build and the read of every record from
-Chroma (``VectorStore.contents``) are also timed on their own.
+process's): the build (with its BM25 build timed on its own), the index load (``core.open_index``, the
+load path of ``Assistant.load`` from the index on: open the store, find it up to date, take the records
+and the BM25 index from the snapshot the build left in the folder, build the retriever, warm it up),
+``retrieve`` p50/p95 over the eval questions, peak RSS. A third child times the load without the
+snapshot (every record read from Chroma, BM25 built), as after a build by an older version.
+
+The corpus sizes use the default settings: sentence vectors only up to 20k passages
+(``indexing.SENTENCE_VECTOR_PASSAGES``); set ``ASSISTANT_SENTENCE_VECTORS=true`` to measure them beyond.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import hashlib
 import json
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -42,6 +47,7 @@ from assistant.embedding import Embedder, load_embedder
 from assistant.evaluation import load_cases, percentile
 from assistant.glossary import Glossary
 from assistant.lexical import LexicalIndex
+from assistant import snapshot
 from assistant.store import VectorStore
 
 SEED = 14
@@ -124,9 +130,10 @@ def synthetic_index(size: int, work: Path, pool_size: int):
 
 def build(size: int, work: Path, pool_size: int) -> dict:
     settings, documents, glossary, embedder, throughput, chunks = synthetic_index(size, work, pool_size)
+    bm25_seconds = timed(LexicalIndex, "build", classmethod)
     started = time.perf_counter()
     _, report, _ = open_index(settings, chunks, embedder, glossary, {"synthetic": size}, translations(documents))
-    return {"records": report.records, "build_s": time.perf_counter() - started,
+    return {"records": report.records, "build_s": time.perf_counter() - started, "bm25_s": sum(bm25_seconds),
             "chars_per_passage": statistics.mean(len(c.text) for c in chunks), **throughput,
             "build_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
@@ -148,8 +155,13 @@ def timed(owner: type, name: str, kind=lambda f: f) -> list[float]:
     return seconds
 
 
-def measure(size: int, work: Path, pool_size: int, n_questions: int) -> dict:
+def measure(size: int, work: Path, pool_size: int, n_questions: int, kept: bool = True) -> dict:
+    """Load the index built in ``work`` (with its snapshot, or, without ``kept``, after deleting it) and time
+    ``retrieve``."""
     settings, documents, glossary, embedder, _, chunks = synthetic_index(size, work, pool_size)
+    if not kept:
+        for folder in (work / "index").glob(f"*/{snapshot.FOLDER}"):
+            shutil.rmtree(folder)
     bm25_seconds = timed(LexicalIndex, "build", classmethod)
     read_seconds = timed(VectorStore, "contents")
     started = time.perf_counter()
@@ -181,30 +193,32 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--questions", type=int, default=100, help="eval questions timed per size")
     parser.add_argument("--pool", type=int, default=400, help="real sentences embedded for the composed vectors")
-    parser.add_argument("--step", choices=("build", "measure"), help=argparse.SUPPRESS)
+    parser.add_argument("--step", choices=("build", "measure", "measure-unkept"), help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.step == "build":
         print(json.dumps(build(args.size, args.work, args.pool)))
         return
-    if args.step == "measure":
-        print(json.dumps(measure(args.size, args.work, args.pool, args.questions)))
+    if args.step in ("measure", "measure-unkept"):
+        print(json.dumps(measure(args.size, args.work, args.pool, args.questions, kept=args.step == "measure")))
         return
-    print("| passages | vectors | build (composed vectors) | index load | of which BM25 build | of which Chroma read "
-          "| retrieve p50 | retrieve p95 | retrieve CPU p50 / p95 | peak RSS |")
+    print("| passages | vectors | build (composed vectors) | of which BM25 build | index load | retrieve p50 "
+          "| retrieve p95 | retrieve CPU p50 / p95 | peak RSS | index load without the snapshot |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     throughput = None
     for size in args.sizes:
         with tempfile.TemporaryDirectory(prefix=f"scale-{size}-") as work:
             built = child("build", size, Path(work), args)
             got = child("measure", size, Path(work), args)
+            unkept = child("measure-unkept", size, Path(work), args)
         throughput = throughput or built
-        if got["synced"]:
-            print(f"(the load of {size:,} synced the index: it did not find the build up to date)")
-        print(f"| {size:,} | {built['records']:,} | {built['build_s']:.0f} s | {got['load_s']:.1f} s | "
-              f"{got['bm25_s']:.1f} s | {got['read_s']:.1f} s | {got['p50_ms']:.0f} ms | {got['p95_ms']:.0f} ms | "
-              f"{got['cpu_p50_ms']:.0f} / {got['cpu_p95_ms']:.0f} ms | {got['rss_mb']:,.0f} MB |",
+        if got["synced"] or got["read_s"] or got["bm25_s"]:
+            print(f"(the load of {size:,} did not find the build up to date with its snapshot)")
+        print(f"| {size:,} | {built['records']:,} | {built['build_s']:.0f} s | {built['bm25_s']:.1f} s | "
+              f"{got['load_s']:.1f} s | {got['p50_ms']:.0f} ms | {got['p95_ms']:.0f} ms | "
+              f"{got['cpu_p50_ms']:.0f} / {got['cpu_p95_ms']:.0f} ms | {got['rss_mb']:,.0f} MB | "
+              f"{unkept['load_s']:.1f} s (Chroma read {unkept['read_s']:.1f} s, BM25 {unkept['bm25_s']:.1f} s) |",
               flush=True)
     print(f"\nembedding throughput of the real model on this machine: {throughput['passages_per_s']:.1f} passages/s, "
           f"{throughput['sentences_per_s']:.1f} sentences/s (batch {load_settings().embedding_batch_size})")
