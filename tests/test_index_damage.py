@@ -8,6 +8,7 @@ the way a disk, an editor or a half-finished copy would, then loads it again wit
 from __future__ import annotations
 
 import json
+import re
 import logging
 import os
 import shutil
@@ -64,7 +65,8 @@ def index(pristine, tmp_path) -> tuple[Path, Path]:
 
 
 def hnsw_folder(path: Path) -> Path:
-    return next(p for p in path.iterdir() if p.is_dir())
+    """Chroma's HNSW segment folder (named by the segment's UUID) in the index folder at ``path``."""
+    return next(p for p in path.iterdir() if p.is_dir() and re.fullmatch(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", p.name))
 
 
 def overwrite(path: Path, data: bytes) -> None:
