@@ -26,7 +26,7 @@ from .inputs import passages_wanted, question_language, retrieval_mode
 from .indexing import BuildReport, Progress, record_owner, sync_index, with_sentence_vectors
 from .retrieval import Mode, Passage, Retriever
 from .staging import recover
-from .store import VectorStore, commit_store, mark_verified, open_store
+from .store import VectorStore, commit_store, mark_verified, open_store, recorded_build
 from .text import detect_language, tokenize
 
 logger = logging.getLogger(__name__)
@@ -49,24 +49,35 @@ def open_index(settings: Settings, chunks: list[Chunk], embedder: Embedder, glos
     """
     # One folder (or, on a Chroma server, one collection of that name) per model configuration.
     path = settings.index_dir / embedder.slug
-    kept = None
-    if not (rebuild or settings.chroma_url):
+    url = settings.chroma_url
+    if url:
+        store = VectorStore(path, url=url, fresh=rebuild)
+        folder = snapshot.served_folder(settings.index_dir, url, store.collection)
+        info = store.read_build_info()
+        key = snapshot.served_key(info, store.count())  # taken before the records are read
+        kept = None if rebuild else snapshot.load(folder, key, info)
+        contents = kept.contents if kept else store.contents(record_owner)
+    else:
+        folder = path / snapshot.FOLDER
         recover(path)  # an interrupted rebuild finished or cleared before the snapshot is looked at
-        kept = snapshot.load(path)
-    store, contents = open_store(path, rebuild, settings.chroma_url, record_owner, kept.contents if kept else None)
+        key = snapshot.folder_key(path)
+        kept = None if rebuild else snapshot.load(folder, key, recorded_build(path)[0])
+        store, contents = open_store(path, rebuild, record_owner, kept.contents if kept else None)
     report = sync_index(store, chunks, embedder, glossary, build_info, settings.cross_lingual_gloss, progress,
                         with_sentence_vectors(settings.sentence_vectors, len(chunks)))
-    if report.synced:
-        contents = store.contents(record_owner)  # what the sync made of it (the sync itself reads only metadata)
     store = commit_store(store, path)  # a complete rebuild replaces the old folder only now
+    current = (lambda: snapshot.served_key(store.read_build_info(), store.count())) if url else \
+        (lambda: snapshot.folder_key(path))
     if report.synced:
         mark_verified(store)  # vectors this process wrote and checksummed: no child-process check next time
+        key = current()
+        contents = store.contents(record_owner)  # what the sync made of it (the sync itself reads only metadata)
     report = replace(report, path=store.location)  # the folder, or the server and collection
     fresh = kept is None or report.synced
     retriever = Retriever(chunks, store, embedder, glossary, translations, settings, contents,
                           None if fresh else kept.lexical)
-    if fresh and not settings.chroma_url:
-        snapshot.save(path, contents, retriever.lexical)  # the next load reads neither Chroma nor builds BM25
+    if fresh and key is not None and current() == key:  # nothing written since the records were read
+        snapshot.save(folder, key, contents, retriever.lexical)  # the next load reads no vector, builds no BM25
     del contents  # the retriever keeps what it needs (the vectors, while it searches them in memory)
     for warm_up in WARM_UP_QUESTIONS:
         retriever.search(warm_up, k=1)  # load the language detector, lexicons and model kernels now

@@ -7,14 +7,17 @@ grows faster than the index (111 s for 768k vectors, 5.5 s for 77k), and BM25 (b
 stemmed passages at every start unless it is saved (26 s at 100k passages). The retriever searches the
 vectors in memory anyway; here they are a numpy file, memory-mapped on load.
 
-The snapshot is used only while it is provably the index's own: it names the build it was taken of (the
-sha256 of ``build.json``, which build.json's vectors checksum and record count are part of), Chroma's
-write position (nothing written since) and the code that made its BM25 index; and on every load its
-records and vectors are checked against build.json's checksum, as the records read from Chroma were.
-Anything else (no snapshot, another build, a damaged file) and the load reads Chroma as before; the
-snapshot is then taken anew.
+The snapshot is used only while it is provably the index's own: its key names the build it was taken of
+and the code that made its BM25 index, and its records and vectors must match the checksum it keeps of
+them (and build.json's, where the index keeps one). The key of an index folder (``folder_key``) is the
+sha256 of ``build.json`` and Chroma's write position (nothing written since); of a collection on a Chroma
+server (``served_key``), which keeps its own files and whose writes cannot be seen, the build info the
+assistant's last sync wrote into it and its record count. The caller takes the key before it reads
+the records, and keeps a snapshot only while the key is still the same (no write in between). Anything
+else (no snapshot, another build, a damaged file) and the load reads Chroma as before; the snapshot is
+then taken anew.
 
->>> kept = load(Path("index/multilingual-e5-small-39e1e878"))     # doctest: +SKIP
+>>> kept = load(path / FOLDER, folder_key(path), build_info)        # doctest: +SKIP
 >>> kept.contents.vectors.shape                                      # doctest: +SKIP
 (1448, 384)
 """
@@ -25,6 +28,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import sqlite3
 import zipfile
@@ -55,22 +59,19 @@ class Snapshot:
     lexical: LexicalIndex
 
 
-def load(path: Path) -> Snapshot | None:
-    """The snapshot of the index folder at ``path`` when it is that index's own and sound, else None.
+def load(folder: Path, key: str | None, info: dict) -> Snapshot | None:
+    """The snapshot in ``folder`` when it was taken under ``key`` and is sound, else None. ``info``: the
+    index's build info (its record count and, in an index folder, the checksum of its vectors).
 
     The caller has finished or cleared an interrupted rebuild (``staging.recover``) first; opening the
     store still checks the rest (``store.open_store``: the HNSW files, a broken SQLite file).
     """
-    folder = path / FOLDER
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        info = json.loads((path / BUILD_INFO).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return None  # none taken yet, or unreadable: the load reads Chroma
-    if not isinstance(manifest, dict) or not isinstance(info, dict):
-        return None
-    if manifest.get("key") != _key(path):
-        logger.info("%s: the snapshot is of another build; reading the index", path)
+    if key is None or not isinstance(manifest, dict) or manifest.get("key") != key:
+        logger.info("%s: the snapshot is of another build; reading the index", folder)
         return None
     try:
         records = json.loads((folder / "records.json").read_text(encoding="utf-8"))
@@ -78,60 +79,83 @@ def load(path: Path) -> Snapshot | None:
         contents = Contents(records["ids"], records["chunk_ids"], records["kinds"], vectors)
         if not (len(contents.ids) == len(contents.chunk_ids) == len(contents.kinds) == len(vectors)):
             raise ValueError("records and vectors differ in number")
-        if len(contents) != info.get("records") or contents.digest() != info.get(VECTORS_DIGEST):
-            raise ValueError(f"its records do not match the checksum in {BUILD_INFO}")
+        if len(contents) != info.get("records", len(contents)):
+            raise ValueError(f"it holds {len(contents)} records where the build info says {info.get('records')}")
+        digest = contents.digest()
+        if digest != manifest.get("digest") or digest != info.get(VECTORS_DIGEST, digest):
+            raise ValueError("its records do not match their checksum")
         kept = Snapshot(contents, LexicalIndex.load(folder / "lexical"))
     except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:  # a damaged or partial file
-        logger.warning("%s: the snapshot is unusable (%s); reading the index", path, str(exc)[:160])
+        logger.warning("%s: the snapshot is unusable (%s); reading the index", folder, str(exc)[:160])
         return None
     return kept
 
 
-def save(path: Path, contents: Contents, lexical_index: LexicalIndex) -> None:
-    """Take the snapshot of the index folder at ``path`` (its ``build.json`` as written, Chroma as it is
-    now). Written beside the old one and swapped in whole: a kill leaves the old snapshot or none. A
-    folder it cannot write (read-only, full) costs the next load its speed, not its answers: a warning."""
-    key = _key(path)
+def save(folder: Path, key: str | None, contents: Contents, lexical_index: LexicalIndex) -> None:
+    """Keep the snapshot of an index in ``folder`` under ``key``. Written beside the old one and swapped in
+    whole: a kill leaves the old snapshot or none. A folder it cannot write (read-only, full) costs the
+    next load its speed, not its answers: a warning."""
     if key is None:
         return
     try:
-        _write(path, key, contents, lexical_index)
+        _write(folder, key, contents, lexical_index)
     except OSError as exc:
-        logger.warning("%s: cannot keep a snapshot of the index (%s); the next load reads the index", path, exc)
+        logger.warning("%s: cannot keep a snapshot of the index (%s); the next load reads the index", folder, exc)
 
 
-def _write(path: Path, key: str, contents: Contents, lexical_index: LexicalIndex) -> None:
-    for leftover in path.glob(f".{FOLDER}-*"):  # of a process that was killed while writing
+def _write(folder: Path, key: str, contents: Contents, lexical_index: LexicalIndex) -> None:
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in folder.parent.glob(f".{folder.name}-*"):  # of a process that was killed while writing
         if not running(int(leftover.name.rsplit("-", 1)[-1])):
             shutil.rmtree(leftover, ignore_errors=True)
-    staging = path / f".{FOLDER}-{os.getpid()}"
+    staging = folder.with_name(f".{folder.name}-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     np.save(staging / "vectors.npy", np.ascontiguousarray(contents.vectors, dtype=np.float32), allow_pickle=False)
     (staging / "records.json").write_text(json.dumps(
         {"ids": contents.ids, "chunk_ids": contents.chunk_ids, "kinds": contents.kinds}), encoding="utf-8")
     lexical_index.save(staging / "lexical")
-    (staging / MANIFEST).write_text(json.dumps({"key": key}), encoding="utf-8")
-    target = path / FOLDER
-    if target.exists():
-        old = path / f".{FOLDER}-old-{os.getpid()}"
-        target.rename(old)
+    (staging / MANIFEST).write_text(json.dumps({"key": key, "digest": contents.digest()}), encoding="utf-8")
+    if folder.exists():
+        old = folder.with_name(f".{folder.name}-old-{os.getpid()}")
+        folder.rename(old)
         shutil.rmtree(old, ignore_errors=True)
-    staging.rename(target)
+    staging.rename(folder)
 
 
-def _key(path: Path) -> str | None:
-    """What the snapshot of the index at ``path`` must have been taken of: the build (``build.json``),
-    Chroma's write position, the snapshot's layout and the code of its BM25 index."""
+def folder_key(path: Path) -> str | None:
+    """The key of the index folder at ``path`` as it is now: its ``build.json`` and Chroma's write position
+    (None when either cannot be read)."""
     position = write_position(path)
     try:
         build = (path / BUILD_INFO).read_bytes()
     except OSError:
         return None
-    if position is None:
+    return None if position is None else _digest(build, f"position {position}")
+
+
+def served_key(info: dict, count: int) -> str | None:
+    """The key of a collection on a Chroma server as it is now: the build info the last sync wrote into it
+    (with its time) and its record count (None before a build)."""
+    if not info:
         return None
+    return _digest(json.dumps(info, sort_keys=True).encode(), f"records {count}")
+
+
+def served_folder(index_dir: Path, url: str, collection: str) -> Path:
+    """Where this machine keeps the snapshot of ``collection`` on the Chroma server at ``url``.
+
+    >>> served_folder(Path("index"), "http://127.0.0.1:8000", "e5-39e1")
+    PosixPath('index/.served/127.0.0.1-8000/e5-39e1/snapshot')
+    """
+    place = re.sub(r"[^A-Za-z0-9._-]", "-", url.split("://", 1)[-1].rstrip("/"))
+    return index_dir / ".served" / place / collection / FOLDER
+
+
+def _digest(build: bytes, state: str) -> str:
+    """A key: the build, the state of the store, the snapshot's layout and the code of its BM25 index."""
     digest = hashlib.sha256(build)
-    digest.update(f"\0{position}\0{VERSION}\0".encode())
+    digest.update(f"\0{state}\0{VERSION}\0".encode())
     for module in _LEXICAL_CODE:
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()

@@ -280,13 +280,13 @@ def check_index(path: Path) -> str | None:
 
     >>> check_index(Path("/nonexistent"))
     """
-    info, problem = _recorded_build(path)
+    info, problem = recorded_build(path)
     if problem or not info:
         return problem  # no build.json: a first build that did not finish, which the next sync completes
     return _check_records_apart(path, info)
 
 
-def _recorded_build(path: Path) -> tuple[dict[str, Any], str | None]:
+def recorded_build(path: Path) -> tuple[dict[str, Any], str | None]:
     """build.json of the index folder at ``path`` ({} when there is none), or what is wrong with it."""
     if not path.exists():
         return {}, None
@@ -343,7 +343,7 @@ def _open_sound(path: Path, owner: Owner | None, known: Contents | None = None
     snapshot, which ``snapshot.load`` checked the same way against build.json and Chroma's write position).
     A passing check stamps the folder as verified.
     """
-    info, problem = _recorded_build(path)
+    info, problem = recorded_build(path)
     stamped = bool(info) and not problem and verified.matches(path)
     if info and not problem and not stamped:
         problem = _check_records_apart(path, info)
@@ -367,21 +367,18 @@ def _open_sound(path: Path, owner: Owner | None, known: Contents | None = None
     return store, contents, None
 
 
-def open_store(path: Path, rebuild: bool = False, url: str = "", owner: Owner | None = None,
+def open_store(path: Path, rebuild: bool = False, owner: Owner | None = None,
                known: Contents | None = None) -> tuple[VectorStore, Contents]:
     """The store to sync, with its records: the index at ``path`` when it is sound, else a fresh staging
     folder beside it (also for ``rebuild``). ``commit_store`` puts a staged store in place once the sync is
     complete, so a damaged or old index stays as it was until its replacement is whole, and a kill loses
-    nothing. With ``url``, the collection named after ``path`` on that Chroma server (the server keeps its
-    files, and nothing is checked). ``owner``: see ``VectorStore.contents``. ``known``: the records of the
+    nothing. (A collection on a Chroma server is opened as ``VectorStore(path, url=…)``: the server keeps
+    its files, and there is nothing to check.) ``owner``: see ``VectorStore.contents``. ``known``: the records of the
     index at ``path`` as its snapshot keeps them (then none is read from Chroma when the index is sound).
 
     >>> store, contents = open_store(path)                              # doctest: +SKIP
     >>> store = commit_store(sync(store), path)                         # doctest: +SKIP
     """
-    if url:
-        store = VectorStore(path, url=url, fresh=rebuild)
-        return store, store.contents(owner)
     recover(path)
     if not (rebuild and path.exists()):  # a rebuild replaces the index whatever its state: no need to check it
         store, contents, problem = _open_sound(path, owner, known)

@@ -119,3 +119,21 @@ def test_two_processes_query_the_server_concurrently(served, chroma_url, tmp_pat
         assert process.returncode == 0, err[-3000:]
         result = json.loads(out.strip().splitlines()[-1])
         assert result["embedded"] == 0 and result["ranked"] == expected
+
+
+def test_a_later_load_takes_the_records_from_this_machines_snapshot_of_the_collection(served, chroma_url, monkeypatch):
+    from assistant import snapshot
+    from assistant.lexical import LexicalIndex
+    from assistant.store import VectorStore
+
+    settings = served.settings
+    first = Assistant.load(corpus_dir=settings.corpus_dir, index_dir=settings.index_dir, chroma_url=chroma_url)
+    folder = snapshot.served_folder(settings.index_dir, chroma_url, first.store.collection)
+    assert (folder / snapshot.MANIFEST).is_file() and not first.store.path.exists()
+    reads = []
+    monkeypatch.setattr(VectorStore, "contents", lambda self, *a, **k: reads.append("chroma"))
+    monkeypatch.setattr(LexicalIndex, "build", classmethod(lambda cls, *a, **k: reads.append("bm25")))
+    again = Assistant.load(corpus_dir=settings.corpus_dir, index_dir=settings.index_dir, chroma_url=chroma_url)
+    assert reads == [] and not again.report.synced
+    assert [(p.chunk_id, round(p.score, 6)) for p in again.retrieve(QUESTIONS[0], k=5)] == \
+        [(p.chunk_id, round(p.score, 6)) for p in first.retrieve(QUESTIONS[0], k=5)]

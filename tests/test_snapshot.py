@@ -123,6 +123,8 @@ def test_a_damaged_snapshot_is_not_used_and_is_taken_anew(small, reads, damage, 
 
 def test_the_write_position_moves_with_every_write_and_only_then(small):
     _, path = small
+    manifest = json.loads((path / snapshot.FOLDER / snapshot.MANIFEST).read_text())
+    assert manifest["key"] == snapshot.folder_key(path)  # taken of the index as it is
     before = snapshot.write_position(path)
     store = VectorStore(path)
     store.count(), store.contents(), store.query(np.full(384, 1 / np.sqrt(384), dtype=np.float32), 3)
@@ -133,7 +135,7 @@ def test_the_write_position_moves_with_every_write_and_only_then(small):
     assert snapshot.write_position(path) > before
     store.close()
     assert snapshot.write_position(path.parent / "nothing-here") is None
-    assert json.loads((path / snapshot.FOLDER / snapshot.MANIFEST).read_text())["key"]
+    assert manifest["key"] != snapshot.folder_key(path)  # no longer the index's own
 
 
 def test_sentence_vectors_are_left_out_of_a_corpus_beyond_the_auto_limit(tmp_path, monkeypatch):
