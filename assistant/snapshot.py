@@ -40,7 +40,7 @@ import numpy as np
 from . import glossary, lexical, retrieval, text
 from .index_check import BUILD_INFO, VECTORS_DIGEST
 from .lexical import LexicalIndex
-from .staging import running
+from .staging import left_over
 from .store import Contents
 
 logger = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ def save(folder: Path, key: str | None, contents: Contents, lexical_index: Lexic
 def _write(folder: Path, key: str, contents: Contents, lexical_index: LexicalIndex) -> None:
     folder.parent.mkdir(parents=True, exist_ok=True)
     for leftover in folder.parent.glob(f".{folder.name}-*"):  # of a process that was killed while writing
-        if not running(int(leftover.name.rsplit("-", 1)[-1])):
+        if left_over(int(leftover.name.rsplit("-", 1)[-1])):
             shutil.rmtree(leftover, ignore_errors=True)
     staging = folder.with_name(f".{folder.name}-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)

@@ -39,7 +39,7 @@ def recover(path: Path) -> None:
     has build.json, written last) replaces the index; the rest is removed unless its process still runs."""
     for folder in sorted(path.parent.glob(f".{path.name}.*-*")) if path.parent.is_dir() else ():
         pid = folder.name.rsplit("-", 1)[-1]
-        if not pid.isdigit() or running(int(pid)) or not folder.exists():
+        if not pid.isdigit() or not left_over(int(pid)) or not folder.exists():
             continue
         if folder.name.startswith(f".{path.name}{STAGING}") and (folder / BUILD_INFO).is_file():
             logger.warning("%s: finishing an interrupted rebuild", path)
@@ -48,9 +48,9 @@ def recover(path: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def running(pid: int) -> bool:
-    if pid == os.getpid():
-        return False  # this process starts no rebuild while another of its own is unfinished
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (one that is not ours to signal, or no valid pid, counts as
+    running: what it left is not touched)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -58,3 +58,9 @@ def running(pid: int) -> bool:
     except (PermissionError, OverflowError):
         return True
     return True
+
+
+def left_over(pid: int) -> bool:
+    """Whether a folder named with ``pid`` was left by a process that no longer works on it: a stopped one,
+    or this one (which starts no rebuild or snapshot while another of its own is unfinished)."""
+    return pid == os.getpid() or not alive(pid)

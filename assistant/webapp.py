@@ -36,6 +36,7 @@ from .feedback import Feedback, FeedbackError, FeedbackStore
 from .labels import label, ui_language
 from .partners import PartnerGuide, find_partners
 from . import saved
+from .staging import alive
 from .ui import (
     chat_messages, example_questions, exchange_index, recommendation_html, refusal, sources_panel, sources_pending,
     stream_prefixes, streamed_messages,
@@ -84,22 +85,12 @@ def remove_stale_exports(root: Path | None = None) -> list[Path]:
     removed = []
     for folder in Path(root or tempfile.gettempdir()).glob(f"{EXPORT_PREFIX}*"):
         match = re.match(rf"{EXPORT_PREFIX}(\d+)-", folder.name)
-        if match and folder.is_dir() and not _running(int(match.group(1))):
+        if match and folder.is_dir() and not alive(int(match.group(1))):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     if removed:
         logger.info("removed %d export folders of stopped app processes", len(removed))
     return removed
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True  # someone else's process, or no pid at all: leave its folder alone
-    return True
 
 
 class ChatApp:
