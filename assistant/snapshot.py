@@ -111,16 +111,20 @@ def _write(folder: Path, key: str, contents: Contents, lexical_index: LexicalInd
     staging = folder.with_name(f".{folder.name}-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
-    np.save(staging / "vectors.npy", np.ascontiguousarray(contents.vectors, dtype=np.float32), allow_pickle=False)
-    (staging / "records.json").write_text(json.dumps(
-        {"ids": contents.ids, "chunk_ids": contents.chunk_ids, "kinds": contents.kinds}), encoding="utf-8")
-    lexical_index.save(staging / "lexical")
-    (staging / MANIFEST).write_text(json.dumps({"key": key, "digest": contents.digest()}), encoding="utf-8")
-    if folder.exists():
-        old = folder.with_name(f".{folder.name}-old-{os.getpid()}")
-        folder.rename(old)
-        shutil.rmtree(old, ignore_errors=True)
-    staging.rename(folder)
+    try:
+        np.save(staging / "vectors.npy", np.ascontiguousarray(contents.vectors, dtype=np.float32), allow_pickle=False)
+        (staging / "records.json").write_text(json.dumps(
+            {"ids": contents.ids, "chunk_ids": contents.chunk_ids, "kinds": contents.kinds}), encoding="utf-8")
+        lexical_index.save(staging / "lexical")
+        (staging / MANIFEST).write_text(json.dumps({"key": key, "digest": contents.digest()}), encoding="utf-8")
+        if folder.exists():
+            old = folder.with_name(f".{folder.name}-old-{os.getpid()}")
+            folder.rename(old)
+            shutil.rmtree(old, ignore_errors=True)
+        staging.rename(folder)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)  # a full disk keeps no half-written copy
+        raise
 
 
 def folder_key(path: Path) -> str | None:

@@ -156,3 +156,54 @@ def test_sentence_vectors_are_left_out_of_a_corpus_beyond_the_auto_limit(tmp_pat
     assert json.loads((large.store.path / "build.json").read_text())["sentence_vectors"] is False
     assert large.retrieve(QUESTION, k=1)[0].doc_id == "case-minimumloon-sindh"
     large.store.close()
+
+
+def _immutable(folder: Path, on: bool) -> bool:
+    """Make ``folder`` unchangeable even for root (``chattr +i``); False where the file system cannot."""
+    import subprocess
+
+    if shutil.which("chattr") is None:
+        return False
+    done = subprocess.run(["chattr", "+i" if on else "-i", str(folder)], capture_output=True).returncode == 0
+    if on and done:
+        try:
+            (folder / "probe").touch()
+        except OSError:
+            return True
+        (folder / "probe").unlink()
+        _immutable(folder, False)
+        return False
+    return done
+
+
+def test_a_snapshot_that_cannot_be_written_costs_speed_not_answers(small, reads, caplog):
+    corpus, path = small
+    first = load(corpus, path)
+    expected = ranking(first)
+    first.store.close()
+    import chromadb
+
+    client = chromadb.PersistentClient(path=str(path))  # a write: the snapshot is out of date
+    collection = client.get_collection("passages")
+    record = collection.get(limit=1, include=["metadatas"])
+    collection.update(ids=record["ids"], metadatas=record["metadatas"])
+    client.close()
+
+    folder = path / snapshot.FOLDER
+    if not _immutable(folder, True):
+        pytest.skip("chattr +i is not available here")
+    try:
+        with caplog.at_level(logging.WARNING, logger="assistant.snapshot"):
+            loaded = load(corpus, path)
+        assert reads["chroma"] == 1 and ranking(loaded) == expected  # read from Chroma, the same answers
+        loaded.store.close()
+        assert [r for r in caplog.records if "cannot keep a snapshot" in r.getMessage()]
+        assert not list(path.glob(f".{snapshot.FOLDER}-*"))  # no half-written copy left behind
+    finally:
+        _immutable(folder, False)
+    again = load(corpus, path)
+    assert reads["chroma"] == 2 and ranking(again) == expected  # still out of date: read again, then taken
+    again.store.close()
+    third = load(corpus, path)
+    assert reads["chroma"] == 2
+    third.store.close()
