@@ -15,7 +15,8 @@ Each size is built in one child process and measured in a fresh one (so peak RSS
 process's): the build (with its BM25 build timed on its own), the index load (``core.open_index``, the
 load path of ``Assistant.load`` from the index on: open the store, find it up to date, take the records
 and the BM25 index from the snapshot the build left in the folder, build the retriever, warm it up),
-``retrieve`` p50/p95 over the eval questions, peak RSS. A third child times the load without the
+``retrieve`` p50/p95 over the eval questions and where its time goes (the question's analysis with its
+encoding, the dense search, BM25), peak RSS. A third child times the load without the
 snapshot (every record read from Chroma, BM25 built), as after a build by an older version.
 
 The corpus sizes use the default settings: sentence vectors only up to 20k passages
@@ -47,6 +48,7 @@ from assistant.embedding import Embedder, load_embedder
 from assistant.evaluation import load_cases, percentile
 from assistant.glossary import Glossary
 from assistant.lexical import LexicalIndex
+from assistant.retrieval import Retriever
 from assistant import snapshot
 from assistant.store import VectorStore
 
@@ -168,6 +170,10 @@ def measure(size: int, work: Path, pool_size: int, n_questions: int, kept: bool 
     _, report, retriever = open_index(settings, chunks, embedder, glossary, {"synthetic": size}, translations(documents))
     load_s = time.perf_counter() - started
     questions = [c.question for c in load_cases(Path("eval/cases.jsonl"))][:n_questions]
+    # Where each question's time goes: its analysis (mostly the model encoding it, the same at every size),
+    # the dense search over every vector, and BM25.
+    parts = {"question": timed(Retriever, "analyse"), "dense": timed(Retriever, "_dense"),
+             "bm25": timed(LexicalIndex, "search")}
     times, cpu = [], []  # wall clock, and CPU time of this process (less sensitive to a busy machine)
     for question in questions:
         started, started_cpu = time.perf_counter(), time.process_time()
@@ -176,7 +182,9 @@ def measure(size: int, work: Path, pool_size: int, n_questions: int, kept: bool 
         cpu.append((time.process_time() - started_cpu) * 1000)
     return {"bm25_s": sum(bm25_seconds), "read_s": sum(read_seconds), "load_s": load_s, "synced": report.synced,
             "p50_ms": statistics.median(times), "p95_ms": percentile(times, 0.95), "cpu_p50_ms": statistics.median(cpu),
-            "cpu_p95_ms": percentile(cpu, 0.95), "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "cpu_p95_ms": percentile(cpu, 0.95), "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "parts_ms": {name: [statistics.median(seconds) * 1000, percentile(seconds, 0.95) * 1000]
+                         for name, seconds in parts.items() if seconds}}
 
 
 def child(step: str, size: int, work: Path, args) -> dict:
@@ -186,6 +194,9 @@ def child(step: str, size: int, work: Path, args) -> dict:
     if done.returncode:
         raise SystemExit(f"{step} {size} failed:\n{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+PARTS = {"question": "question analysis (with its encoding)", "dense": "dense search", "bm25": "BM25"}
 
 
 def main() -> None:
@@ -206,7 +217,7 @@ def main() -> None:
     print("| passages | vectors | build (composed vectors) | of which BM25 build | index load | retrieve p50 "
           "| retrieve p95 | retrieve CPU p50 / p95 | peak RSS | index load without the snapshot |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    throughput = None
+    throughput, parts = None, []
     for size in args.sizes:
         with tempfile.TemporaryDirectory(prefix=f"scale-{size}-") as work:
             built = child("build", size, Path(work), args)
@@ -220,6 +231,9 @@ def main() -> None:
               f"{got['cpu_p50_ms']:.0f} / {got['cpu_p95_ms']:.0f} ms | {got['rss_mb']:,.0f} MB | "
               f"{unkept['load_s']:.1f} s (Chroma read {unkept['read_s']:.1f} s, BM25 {unkept['bm25_s']:.1f} s) |",
               flush=True)
+        parts.append(f"{size:,}: " + ", ".join(f"{PARTS[name]} {p50:.1f} / {p95:.1f} ms"
+                                              for name, (p50, p95) in got["parts_ms"].items()))
+    print("\nwhere retrieve's time goes, p50 / p95 per question:\n" + "\n".join(parts))
     print(f"\nembedding throughput of the real model on this machine: {throughput['passages_per_s']:.1f} passages/s, "
           f"{throughput['sentences_per_s']:.1f} sentences/s (batch {load_settings().embedding_batch_size})")
 
