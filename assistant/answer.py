@@ -98,14 +98,23 @@ ANSWER_SHAPES = {
 }
 
 
+#: "Why does paying a fair price help…": a question for a reason, whatever quantity it names.
+REASON_QUESTION = re.compile(r"\b(why|waarom|how come|hoe komt het)\b", re.I)
+
+
 def answer_type(question: str) -> str | None:
-    """The shape of answer a question asks for: a name, an amount of money, a number or a date.
+    """The shape of answer a question asks for: a name, an amount of money, a number or a date; None for
+    a question that asks why.
 
     >>> answer_type("Hoeveel pilots waren er?")
     'number'
     >>> answer_type("How much does a membership cost?")
     'amount'
+    >>> answer_type("Waarom helpt het betalen van een eerlijke prijs?") is None
+    True
     """
+    if REASON_QUESTION.search(question):
+        return None
     return next((name for name, pattern in ANSWER_TYPES.items() if pattern.search(question)), None)
 
 
@@ -179,7 +188,7 @@ def is_overview_question(question: str) -> bool:
 NAMED_UNKNOWN_COVERAGE = 0.8
 
 
-def should_abstain(query: Query, passages: list[Passage], min_coverage: float, min_typed_coverage: float) -> bool:
+def should_abstain(query: Query, passages: list[Passage], settings) -> bool:
     """Decline when no content passage is about what the question is about.
 
     Signals: the best passage's weighted share of the question's concepts (coverage); names, rare words
@@ -187,21 +196,29 @@ def should_abstain(query: Query, passages: list[Passage], min_coverage: float, m
     something specific (an amount, a number, a percentage, a date), whether a sentence that gives that
     kind of thing is also about what was asked: "the fine for paying less than the minimum wage" is
     not answered by a sentence with the minimum wage in rupees.
+
+    Missing words are weak evidence when the model matches the question to a passage closely
+    (``settings.sure_similarity``): a question in the asker's own words may share few words with the
+    passage that answers it, and chat shorthand ("rly", "tbh") is no name the documents lack. The model does not
+    overrule the checks for a specific thing asked (an amount, a date, a count): it cannot tell "the
+    fine" from "the wage" in a sentence about both.
     """
     content = [p for p in passages if p.role not in FURNITURE_ROLES] or passages
     if not content or not query.concepts:
         return True
-    coverage = max(p.coverage for p in content)
-    named, unknown_share = _asked_unknown(query)
-    if (named or unknown_share > 0.5) and coverage < NAMED_UNKNOWN_COVERAGE:
-        return True
     wanted = answer_type(query.text)
-    if wanted in SPECIFIC_TYPES and typed_coverage(query, content[:3], wanted) < min_typed_coverage:
+    if wanted in SPECIFIC_TYPES and typed_coverage(query, content[:3], wanted) < settings.min_typed_coverage:
         return True
     counted = COUNTED.search(query.text) if wanted not in SPECIFIC_TYPES else None  # not "hoeveel kost(te)"
     if counted and not gives_count(query, content[:3], counted.group(1).lower()):
         return True
-    return coverage < min_coverage
+    if max(p.dense for p in content) >= settings.sure_similarity:
+        return False
+    coverage = max(p.coverage for p in content)
+    named, unknown_share = _asked_unknown(query)
+    if (named or unknown_share > 0.5) and coverage < NAMED_UNKNOWN_COVERAGE:
+        return True
+    return coverage < settings.min_term_coverage
 
 
 #: "How many employees …", "hoeveel pensioenfondsen …": a question for the number of something.
@@ -340,7 +357,7 @@ class ExtractiveAnswerer:
 
     def answer(self, query: Query, passages: list[Passage], family: list[Passage] | None = None) -> Answer:
         lang = query.lang if query.lang in PHRASES else "en"
-        if should_abstain(query, passages, self.settings.min_term_coverage, self.settings.min_typed_coverage):
+        if should_abstain(query, passages, self.settings):
             return Answer(PHRASES[lang]["abstain"], lang, (), True, query.text, tuple(passages))
         usable = [p for p in passages if p.role not in FURNITURE_ROLES] or passages
         if self.retriever is not None:  # quote the version in the asker's language of a translated document

@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     #: ... or, for a question that asks for an amount, percentage or date, when no sentence that gives
     #: such a thing covers this share of the question.
     min_typed_coverage: float = Field(0.45, ge=0, le=1)
+    #: A question the model matches to a passage at least this closely (its dense similarity) is not
+    #: declined for words no passage has; see answer.should_abstain.
+    sure_similarity: float = Field(0.875, ge=-1, le=1.01)
     max_question_chars: int = Field(2000, ge=10)
 
     # Generation through a LangChain chat model (off by default: the extractive answerer needs none).

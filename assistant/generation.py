@@ -183,7 +183,7 @@ class GenerativeAnswerer:
     def stream(self, query: Query, passages: list[Passage], family: list[Passage] | None = None) -> Iterator[Any]:
         """Yield the growing draft text, then the verified Answer (always last)."""
         lang = query.lang if query.lang in NOTICES else "en"
-        if should_abstain(query, passages, self.settings.min_term_coverage, self.settings.min_typed_coverage):
+        if should_abstain(query, passages, self.settings):
             yield self.fallback.answer(query, passages, family)  # nothing relevant: no model call at all
             return
         context = list(dict.fromkeys(passages + (family or [])))[:8]

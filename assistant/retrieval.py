@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
 from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
@@ -169,6 +170,22 @@ def _content_words(question: str) -> list[str]:
         t for t in tokenize(question)
         if t not in STOPWORDS["nl"] and t not in STOPWORDS["en"] and len(t.replace("’s", "")) > 2
     ))
+
+
+def _inflection_of(word: str, other: str) -> bool:
+    """Whether a word of six letters or more is a form of ``other``: ``other`` starts with all of it but
+    its last two letters ("nakomt" ~ "nakomen"), or is a shorter stem all of which but its last letter
+    it starts with ("pakistaanse" ~ "pakistan", "indiase" ~ "india").
+
+    >>> _inflection_of("pakistaanse", "pakistan"), _inflection_of("training", "trainer")
+    (True, False)
+    """
+    if len(word) < 6:
+        return False
+    if other.startswith(word[: max(5, len(word) - 2)]):
+        return True
+    shared = len(os.path.commonprefix([word, other]))
+    return 0.7 * len(word) <= len(other) < len(word) and shared >= max(5, len(other) - 1)
 
 
 def _is_salient(word: str, question: str, lang: str) -> bool:
@@ -340,10 +357,9 @@ class Retriever:
             stems |= set(lexical_terms(phrase, "en" if lang == "nl" else "nl"))
         df = self.lexical.document_frequency(stems)
         if df == 0 and len(word) >= 5:
-            # "Pakistani" ~ "Pakistan", "nakomt" ~ "nakomen" (a long shared prefix); "suplier" ~ "supplier"
-            # (a typo: a close spelling in the corpus, by difflib's ratio).
-            prefix = word[: max(5, len(word) - 2)]
-            words = [w for w in self.lexical.words if w.startswith(prefix)] if len(word) >= 6 else []
+            # "Pakistani", "Pakistaanse" ~ "Pakistan", "nakomt" ~ "nakomen" (a long shared prefix);
+            # "suplier" ~ "supplier" (a typo: a close spelling in the corpus, by difflib's ratio).
+            words = [w for w in self._words_by_initial.get(word[0], ()) if _inflection_of(word, w)]
             similar = self._words_by_initial.get(word[0], ())
             words += get_close_matches(word, [w for w in similar if abs(len(w) - len(word)) <= 2], n=3, cutoff=0.85)
             related = set(stem_words(words, "nl") + stem_words(words, "en"))

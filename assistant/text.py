@@ -23,10 +23,13 @@ _TOKEN = re.compile(r"[^\W_]+(?:[’'][^\W_]+)?", re.UNICODE)
 _EXTRA_STOPWORDS = {
     "nl": {"wie", "wat", "welke", "hoe", "waar", "wanneer", "waarom", "moet", "moeten", "kan", "kun", "kunnen",
            "ik", "we", "wij", "mijn", "onze", "ons", "jullie", "je", "jij", "u", "graag", "nog", "meer", "iemand",
-           "zou", "zouden", "mag", "beste", "goed", "eigenlijk", "even", "welk", "bij", "over"},
+           "zou", "zouden", "mag", "beste", "goed", "eigenlijk", "even", "welk", "bij", "over",
+           "ff", "mss", "wss", "idd", "iig", "trouwens", "btw"},
     "en": {"who", "whom", "what", "which", "how", "where", "when", "why", "should", "could", "would", "can",
            "i", "we", "my", "our", "us", "you", "your", "me", "please", "else", "more", "anyone", "someone",
-           "do", "does", "did", "tell", "about", "any", "good", "best", "need", "want", "get"},
+           "do", "does", "did", "tell", "about", "any", "good", "best", "need", "want", "get",
+           # chat shorthand ("do we rly need to…", "tbh"): no name the documents lack
+           "rly", "tbh", "pls", "plz", "thx", "btw", "imo", "imho", "idk", "asap", "fyi", "ok", "okay", "u", "ur"},
 }
 # Contractions and clitics ("we'd", "I'm", "zo'n", "m'n"): function words however spelled. The library lists
 # spell a few of them with a straight apostrophe, and ``tokenize`` makes every apostrophe a curly one.

@@ -119,6 +119,22 @@ def test_a_specific_question_the_documents_answer_is_not_declined(assistant, que
     assert answer.confidence == "direct"
 
 
+@pytest.mark.parametrize("question, doc_id", [
+    # A why-question that names a price asks for a reason, not for an amount.
+    ("Waarom is een eerlijke prijs belangrijk om kinderarbeid te voorkomen?", "commitment-van-stakeholders"),
+    ("Why does a fair price help against child labour?", "commitment-van-stakeholders"),
+    # "Pakistaanse" is a form of "Pakistan", which the documents have: no name they lack.
+    ("Hoe reageerden Pakistaanse fabrikanten op de loonsverhoging?", "case-minimumloon-sindh"),
+    # Chat shorthand is no name the documents lack.
+    ("do we rly need a local partner to organise a dialogue in a production country?", "who-to-partner-up-with"),
+    # Few shared words, but the model matches it closely to the passage on dialogue as a two-way process.
+    ("Why can't we just presume stakeholders will agree to sit down with us?", "commitment-van-stakeholders"),
+])
+def test_an_answerable_question_in_the_askers_own_words_is_not_declined(assistant, question, doc_id):
+    answer = assistant.ask(question)
+    assert not answer.abstained and answer.citations[0].doc_id == doc_id, answer.text
+
+
 @pytest.mark.parametrize("situation, asked", [
     ("We buy towels from a mill near Faisalabad. Who can help us verify wage information?",
      "What is the minimum wage in Faisalabad?"),
