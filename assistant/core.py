@@ -59,7 +59,7 @@ def open_index(settings: Settings, chunks: list[Chunk], embedder: Embedder, glos
         contents = kept.contents if kept else store.contents(record_owner)
     else:
         folder = path / snapshot.FOLDER
-        recover(path)  # an interrupted rebuild finished or cleared before the snapshot is looked at
+        recover(path)  # an interrupted rebuild finished or cleared, once a load, before the snapshot is looked at
         key = snapshot.folder_key(path)
         kept = None if rebuild else snapshot.load(folder, key, recorded_build(path)[0])
         store, contents = open_store(path, rebuild, record_owner, kept.contents if kept else None)

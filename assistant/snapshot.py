@@ -24,6 +24,7 @@ then taken anew.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -160,9 +161,16 @@ def _digest(build: bytes, state: str) -> str:
     """A key: the build, the state of the store, the snapshot's layout and the code of its BM25 index."""
     digest = hashlib.sha256(build)
     digest.update(f"\0{state}\0{VERSION}\0".encode())
-    for module in _LEXICAL_CODE:
-        digest.update(Path(module.__file__).read_bytes())
+    digest.update(_lexical_code())
     return digest.hexdigest()
+
+
+@functools.cache
+def _lexical_code() -> bytes:
+    """The source of the modules that make the BM25 index, read once a process (a load takes up to three
+    keys); kept whole rather than as a digest of its own, so that the keys, and the snapshots kept under
+    them, stay as they were."""
+    return b"".join(Path(module.__file__).read_bytes() for module in _LEXICAL_CODE)
 
 
 def write_position(path: Path) -> int | None:

@@ -26,7 +26,7 @@ import numpy as np
 from . import index_check, verified
 from .errors import StoreError
 from .index_check import _PAGE, BUILD_INFO, COLLECTION, VECTORS_DIGEST, records_digest, vector_digest
-from .staging import recover, staging_folder, swap
+from .staging import staging_folder, swap
 
 logger = logging.getLogger(__name__)
 
@@ -375,11 +375,13 @@ def open_store(path: Path, rebuild: bool = False, owner: Owner | None = None,
     nothing. (A collection on a Chroma server is opened as ``VectorStore(path, url=…)``: the server keeps
     its files, and there is nothing to check.) ``owner``: see ``VectorStore.contents``. ``known``: the records of the
     index at ``path`` as its snapshot keeps them (then none is read from Chroma when the index is sound).
+    The caller has finished or cleared an interrupted rebuild first (``staging.recover``, as ``core.open_index``
+    does before it looks at the snapshot).
 
+    >>> recover(path)                                                   # doctest: +SKIP
     >>> store, contents = open_store(path)                              # doctest: +SKIP
     >>> store = commit_store(sync(store), path)                         # doctest: +SKIP
     """
-    recover(path)
     if not (rebuild and path.exists()):  # a rebuild replaces the index whatever its state: no need to check it
         store, contents, problem = _open_sound(path, owner, known)
         if store is not None:

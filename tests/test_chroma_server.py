@@ -4,12 +4,14 @@ incremental updates, retrieval, several processes at once, and a server that is 
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import subprocess
 import sys
 import textwrap
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -18,6 +20,7 @@ from assistant.errors import StoreError
 
 from .conftest import REPO
 from .servers import free_port, serving
+from .test_snapshot import reads  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -137,3 +140,34 @@ def test_a_later_load_takes_the_records_from_this_machines_snapshot_of_the_colle
     assert reads == [] and not again.report.synced
     assert [(p.chunk_id, round(p.score, 6)) for p in again.retrieve(QUESTIONS[0], k=5)] == \
         [(p.chunk_id, round(p.score, 6)) for p in first.retrieve(QUESTIONS[0], k=5)]
+
+
+def test_a_snapshot_of_the_collection_is_refused_once_the_collection_changed(served, chroma_url, tmp_path, reads,
+                                                                              caplog):
+    """A record deleted on the server (not by a sync: the build info stays as it was) moves the record count:
+    the next load reads the collection instead of the snapshot, and takes the snapshot anew."""
+    import chromadb
+
+    from assistant import snapshot
+
+    settings = served.settings
+    first = Assistant.load(corpus_dir=settings.corpus_dir, index_dir=tmp_path / "index", chroma_url=chroma_url)
+    folder = snapshot.served_folder(tmp_path / "index", chroma_url, first.store.collection)
+    taken = json.loads((folder / snapshot.MANIFEST).read_text(encoding="utf-8"))["key"]
+    kept = Assistant.load(corpus_dir=settings.corpus_dir, index_dir=tmp_path / "index", chroma_url=chroma_url)
+    assert reads["chroma"] == 1 and not kept.report.synced  # the first load's read; the second took the snapshot
+
+    address = urlsplit(chroma_url)
+    client = chromadb.HttpClient(host=address.hostname, port=address.port)
+    collection = client.get_collection(first.store.collection)
+    collection.delete(ids=collection.get(limit=1, include=[])["ids"])
+    with caplog.at_level(logging.INFO, logger="assistant.snapshot"):
+        changed = Assistant.load(corpus_dir=settings.corpus_dir, index_dir=tmp_path / "index", chroma_url=chroma_url)
+    assert [r for r in caplog.records if r.name == "assistant.snapshot" and "of another build" in r.getMessage()]
+    # read from the server in place of the snapshot, and again after the sync put the record back
+    assert reads["chroma"] == 3 and changed.report.embedded == 1 and changed.store.count() == served.store.count()
+    retaken = json.loads((folder / snapshot.MANIFEST).read_text(encoding="utf-8"))["key"]
+    assert retaken != taken
+    assert retaken == snapshot.served_key(changed.store.read_build_info(), changed.store.count())
+    again = Assistant.load(corpus_dir=settings.corpus_dir, index_dir=tmp_path / "index", chroma_url=chroma_url)
+    assert reads["chroma"] == 3 and not again.report.synced  # the snapshot taken anew is used
