@@ -47,6 +47,28 @@ def assistant(shared_dirs):
     return Assistant.load(corpus_dir=corpus, index_dir=index)
 
 
+@pytest.fixture
+def reads(monkeypatch) -> dict[str, int]:
+    """How often this test's loads read every record from Chroma, and built a BM25 index."""
+    from assistant.lexical import LexicalIndex
+    from assistant.store import VectorStore
+
+    counts = {"chroma": 0, "bm25": 0}
+    contents, build = VectorStore.contents, LexicalIndex.build.__func__
+
+    def counted_contents(self, *args, **kwargs):
+        counts["chroma"] += 1
+        return contents(self, *args, **kwargs)
+
+    def counted_build(cls, *args, **kwargs):
+        counts["bm25"] += 1
+        return build(cls, *args, **kwargs)
+
+    monkeypatch.setattr(VectorStore, "contents", counted_contents)
+    monkeypatch.setattr(LexicalIndex, "build", classmethod(counted_build))
+    return counts
+
+
 INDEX_FIXTURES = {"assistant", "shared_dirs"}
 
 

@@ -20,7 +20,6 @@ from assistant.errors import StoreError
 
 from .conftest import REPO
 from .servers import free_port, serving
-from .test_snapshot import reads  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -48,7 +47,8 @@ def chroma_url(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def served(chroma_url, tmp_path_factory):
-    """The corpus indexed on the server (module-wide: the tests below only read it, or change their own copy)."""
+    """The corpus indexed on the server (module-wide: the tests below read it, or change it and restore it
+    by a sync from the unchanged corpus before they end)."""
     from .conftest import copy_corpus
 
     root = tmp_path_factory.mktemp("served")
@@ -124,20 +124,16 @@ def test_two_processes_query_the_server_concurrently(served, chroma_url, tmp_pat
         assert result["embedded"] == 0 and result["ranked"] == expected
 
 
-def test_a_later_load_takes_the_records_from_this_machines_snapshot_of_the_collection(served, chroma_url, monkeypatch):
+def test_a_later_load_takes_the_records_from_this_machines_snapshot_of_the_collection(served, chroma_url, reads):
     from assistant import snapshot
-    from assistant.lexical import LexicalIndex
-    from assistant.store import VectorStore
 
     settings = served.settings
     first = Assistant.load(corpus_dir=settings.corpus_dir, index_dir=settings.index_dir, chroma_url=chroma_url)
     folder = snapshot.served_folder(settings.index_dir, chroma_url, first.store.collection)
     assert (folder / snapshot.MANIFEST).is_file() and not first.store.path.exists()
-    reads = []
-    monkeypatch.setattr(VectorStore, "contents", lambda self, *a, **k: reads.append("chroma"))
-    monkeypatch.setattr(LexicalIndex, "build", classmethod(lambda cls, *a, **k: reads.append("bm25")))
+    before = dict(reads)
     again = Assistant.load(corpus_dir=settings.corpus_dir, index_dir=settings.index_dir, chroma_url=chroma_url)
-    assert reads == [] and not again.report.synced
+    assert reads == before and not again.report.synced
     assert [(p.chunk_id, round(p.score, 6)) for p in again.retrieve(QUESTIONS[0], k=5)] == \
         [(p.chunk_id, round(p.score, 6)) for p in first.retrieve(QUESTIONS[0], k=5)]
 

@@ -14,32 +14,12 @@ import numpy as np
 import pytest
 
 from assistant import Assistant, snapshot
-from assistant.lexical import LexicalIndex
 from assistant.store import VectorStore
 
 from .test_index_damage import QUESTION, SMALL
 from .test_index_load import small  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def reads(monkeypatch) -> dict[str, int]:
-    """How often this test's loads read every record from Chroma, and built a BM25 index."""
-    counts = {"chroma": 0, "bm25": 0}
-    contents, build = VectorStore.contents, LexicalIndex.build.__func__
-
-    def counted_contents(self, *args, **kwargs):
-        counts["chroma"] += 1
-        return contents(self, *args, **kwargs)
-
-    def counted_build(cls, *args, **kwargs):
-        counts["bm25"] += 1
-        return build(cls, *args, **kwargs)
-
-    monkeypatch.setattr(VectorStore, "contents", counted_contents)
-    monkeypatch.setattr(LexicalIndex, "build", classmethod(counted_build))
-    return counts
 
 
 def load(corpus: Path, path: Path) -> Assistant:
